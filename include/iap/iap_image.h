@@ -1,0 +1,152 @@
+/*
+ * iapboot - image metadata, the same 256 bytes in an .iap file (in front of
+ * the payload), on the wire (START command) and in the meta region of flash.
+ * All fields little-endian at fixed offsets; see docs/IMAGE_FORMAT.md.
+ *
+ *   off  size  field
+ *     0     4  magic            IAP_IMAGE_MAGIC ("IAPI")
+ *     4     2  format           IAP_IMAGE_FORMAT (1)
+ *     6     2  header_size      IAP_IMAGE_HDR_SIZE (256)
+ *     8     4  flags            IAP_IMAGE_F_* (unknown bits must be 0)
+ *    12     4  image_size       payload bytes, 1 .. slot size
+ *    16     4  load_addr        address the payload was linked for
+ *    20     4  board_id         0 = any board
+ *    24     1  ver_major
+ *    25     1  ver_minor
+ *    26     2  ver_patch
+ *    28     4  ver_build
+ *    32     4  security_counter (anti-rollback, later)
+ *    36     4  min_loader       minimum bootloader version, 0x00MMmmpp, 0=any
+ *    40     8  reserved (0)
+ *    48    32  sha256           SHA-256 of the payload
+ *    80     4  key_id           0 = unsigned
+ *    84     4  sig_type         0 none, 1 Ed25519 (later)
+ *    88    64  signature
+ *   152   100  reserved (0)
+ *   252     4  hdr_crc          CRC-32 of bytes 0..251
+ *
+ * In the meta region the header is followed, at IAP_META_COMMIT_OFF, by one
+ * commit word written last: the record counts only once it is there.
+ */
+#ifndef IAP_IMAGE_H
+#define IAP_IMAGE_H
+
+#include <stdint.h>
+
+#include "iap_flash.h"
+#include "iap_layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IAP_IMAGE_MAGIC	    0x49504149u /* "IAPI" in memory order */
+#define IAP_IMAGE_FORMAT    1u
+#define IAP_IMAGE_HDR_SIZE  256u
+#define IAP_IMAGE_HASH_SIZE 32u
+#define IAP_IMAGE_SIG_SIZE  64u
+
+#define IAP_META_COMMIT_OFF   256u
+#define IAP_META_COMMIT_MAGIC 0x4D4D4F43u /* "COMM" */
+#define IAP_META_MIN_SIZE     (IAP_META_COMMIT_OFF + 16u)
+
+/* No flags are defined in format 1; the field is here for later ones. */
+#define IAP_IMAGE_F_KNOWN 0x00000000u
+
+struct iap_version {
+	uint8_t major;
+	uint8_t minor;
+	uint16_t patch;
+	uint32_t build;
+};
+
+struct iap_image_hdr {
+	uint32_t flags;
+	uint32_t image_size;
+	uint32_t load_addr;
+	uint32_t board_id;
+	struct iap_version version;
+	uint32_t security_counter;
+	uint32_t min_loader;
+	uint8_t sha256[IAP_IMAGE_HASH_SIZE];
+	uint32_t key_id;
+	uint32_t sig_type;
+	uint8_t signature[IAP_IMAGE_SIG_SIZE];
+};
+
+/**
+ * iap_image_hdr_encode() - serialise h into out, computing magic, format,
+ * header size and hdr_crc. Reserved bytes are zero. Cannot fail.
+ */
+void iap_image_hdr_encode(const struct iap_image_hdr *h,
+			  uint8_t out[IAP_IMAGE_HDR_SIZE]);
+
+/**
+ * iap_image_hdr_decode() - parse and check a serialised header.
+ * Returns 0, IAP_ERR_BADMSG (magic, format, header size, unknown flags or
+ * non-zero reserved bytes), or IAP_ERR_CORRUPT (hdr_crc mismatch).
+ */
+int iap_image_hdr_decode(const uint8_t in[IAP_IMAGE_HDR_SIZE],
+			 struct iap_image_hdr *h);
+
+/**
+ * iap_image_check_fit() - what the header alone says against a layout:
+ * size 1..app_size (IAP_ERR_FBIG), load_addr == app_addr (IAP_ERR_RANGE),
+ * board id (IAP_ERR_BOARD), minimum bootloader version (IAP_ERR_OLDLOADER).
+ * Nothing is read from flash. Returns 0 or the first failure.
+ */
+int iap_image_check_fit(const struct iap_image_hdr *h,
+			const struct iap_layout *l, uint32_t loader_version);
+
+/**
+ * iap_image_check_vectors() - the first two words of an image: initial SP
+ * inside RAM (or one past its end) and word aligned, reset handler inside
+ * [load_addr + 8, load_addr + size) with the Thumb bit set.
+ * Returns 0 or IAP_ERR_NOEXEC.
+ */
+int iap_image_check_vectors(const uint8_t first8[8], uint32_t load_addr,
+			    uint32_t size, const struct iap_layout *l);
+
+/**
+ * iap_image_hash_flash() - SHA-256 of size bytes of flash at addr, read in
+ * chunks through buf (any size >= 16). Returns 0 or the flash error.
+ */
+int iap_image_hash_flash(const struct iap_flash *f, uint32_t addr,
+			 uint32_t size, uint8_t *buf, uint32_t buf_size,
+			 uint8_t out[IAP_IMAGE_HASH_SIZE]);
+
+/**
+ * iap_image_read_meta() - read and check the committed record of the meta
+ * region. Returns 0 and fills *h, IAP_ERR_NOENT when no committed record is
+ * there (erased, or commit word missing), or the decode error.
+ */
+int iap_image_read_meta(const struct iap_flash *f, const struct iap_layout *l,
+			struct iap_image_hdr *h);
+
+/**
+ * iap_image_write_meta() - program the header then, last, the commit word
+ * into an erased meta region. Returns 0 or the flash error.
+ */
+int iap_image_write_meta(const struct iap_flash *f, const struct iap_layout *l,
+			 const struct iap_image_hdr *h);
+
+/**
+ * iap_image_verify_slot() - the full check of the installed image: header
+ * fits the layout, vector table bootable, SHA-256 of the slot equals the
+ * header's. buf is scratch (>= 16 bytes). Returns 0 or the first failure.
+ */
+int iap_image_verify_slot(const struct iap_flash *f, const struct iap_layout *l,
+			  const struct iap_image_hdr *h,
+			  uint32_t loader_version, uint8_t *buf,
+			  uint32_t buf_size);
+
+/** Pack major.minor.patch of a bootloader version into 0x00MMmmpp. */
+#define IAP_LOADER_VERSION(ma, mi, pa)                                    \
+	((((uint32_t)(ma)&0xFFu) << 16) | (((uint32_t)(mi)&0xFFu) << 8) | \
+	 ((uint32_t)(pa)&0xFFu))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IAP_IMAGE_H */

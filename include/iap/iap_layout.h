@@ -1,0 +1,44 @@
+/*
+ * iapboot - where things live in flash and RAM.
+ *
+ *   boot  : the bootloader itself, at the lowest address; never written.
+ *   meta  : sector(s) holding the metadata record of the installed image
+ *           (iap_image.h); erased first and written last during an update.
+ *   app   : the application slot; the application is linked to run here and
+ *           sets VTOR to app_addr. It does not embed any header of ours.
+ *   stage : optional staging slot (0 size = none), for later install modes.
+ *
+ * Every region starts and ends on a sector boundary (checked by
+ * iap_layout_check()), so erasing one never touches another.
+ */
+#ifndef IAP_LAYOUT_H
+#define IAP_LAYOUT_H
+
+#include <stdint.h>
+
+#include "iap_flash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct iap_layout {
+	uint32_t boot_addr, boot_size;
+	uint32_t meta_addr, meta_size;
+	uint32_t app_addr, app_size;
+	uint32_t stage_addr, stage_size;
+	uint32_t ram_addr, ram_size; /* for the initial stack pointer check */
+	uint32_t board_id;	     /* 0 = accept images for any board */
+};
+
+/**
+ * iap_layout_check() - every region inside the flash, on sector boundaries,
+ * not overlapping another, the bootloader first. Returns 0 or IAP_ERR_INVAL.
+ */
+int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IAP_LAYOUT_H */

@@ -1,0 +1,165 @@
+/*
+ * iapboot - update protocol v1: frame layout, commands and the frame codec.
+ * Shared by the bootloader and the host tools; see docs/PROTOCOL.md.
+ *
+ * Frame (all multi-byte fields little-endian):
+ *
+ *   0     SOF       0xA5
+ *   1     cmd       request: IAP_CMD_*; response: cmd | IAP_CMD_RESP
+ *   2     seq       chosen by the host, echoed by the device
+ *   3..4  len       payload length, 0 .. receiver's max_payload
+ *   5     hchk      CRC-8 of bytes 0..4 (a corrupted length is caught early)
+ *   6..   payload   len bytes
+ *   +0..3 crc       CRC-32 of bytes 1 .. 5+len (cmd through payload)
+ *
+ * Every response payload starts with a status (int16, 0 or IAP_ERR_*).
+ * A request that repeats the previous one (same seq and cmd) is answered
+ * again without being executed twice, so the host can resend after a lost
+ * answer. Unknown commands are answered with IAP_ERR_NOTSUP, never ignored.
+ */
+#ifndef IAP_PROTO_H
+#define IAP_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IAP_PROTO_VERSION     1u
+#define IAP_PROTO_SOF	      0xA5u
+#define IAP_FRAME_HDR_SIZE    6u
+#define IAP_FRAME_CRC_SIZE    4u
+#define IAP_FRAME_OVERHEAD    (IAP_FRAME_HDR_SIZE + IAP_FRAME_CRC_SIZE)
+#define IAP_FRAME_MAX_PAYLOAD 0xFFFFu
+
+#define IAP_CMD_RESP 0x80u
+
+enum iap_cmd {
+	IAP_CMD_INFO = 0x01,   /* -> struct iap_info */
+	IAP_CMD_START = 0x02,  /* slot u8, 3 x 0, 256-byte image header */
+	IAP_CMD_WRITE = 0x03,  /* offset u32, data  -> next_offset u32 */
+	IAP_CMD_FINISH = 0x04, /* verify hash + vectors, commit metadata */
+	IAP_CMD_BOOT = 0x05,   /* answer, then leave the bootloader */
+	IAP_CMD_ABORT = 0x06   /* drop an update in progress */
+};
+
+/* Slot ids for START. */
+#define IAP_SLOT_APP 0u
+
+/* Sizes of the request/response bodies (after the status for responses). */
+#define IAP_START_REQ_SIZE   (4u + 256u)
+#define IAP_WRITE_REQ_HDR    4u
+#define IAP_STATUS_SIZE	     2u
+#define IAP_INFO_MAX_REGIONS 4u
+#define IAP_INFO_FIXED_SIZE  52u
+#define IAP_INFO_SIZE	     (IAP_INFO_FIXED_SIZE + 12u * IAP_INFO_MAX_REGIONS)
+
+/* The smallest max_payload a device may announce: START must fit. */
+#define IAP_MIN_PAYLOAD IAP_START_REQ_SIZE
+
+enum iap_dev_state {
+	IAP_STATE_IDLE = 0,	 /* waiting for START */
+	IAP_STATE_RECEIVING = 1, /* START accepted, slot erased, WRITEs go */
+	IAP_STATE_VERIFIED = 2	 /* FINISH passed, metadata committed */
+};
+
+/* INFO response body (encoded LE; see docs/PROTOCOL.md for offsets). */
+struct iap_info {
+	uint8_t proto_version;
+	uint8_t caps; /* capability bits, 0 in v1 */
+	uint16_t max_payload;
+	uint32_t loader_version;
+	uint32_t board_id;
+	uint32_t app_addr, app_size;
+	uint32_t stage_addr, stage_size;
+	uint32_t meta_addr;
+	uint32_t write_size;
+	uint8_t state;	   /* enum iap_dev_state */
+	uint8_t app_valid; /* 1: a committed, verified image is installed */
+	uint8_t app_ver_major, app_ver_minor;
+	uint16_t app_ver_patch;
+	uint32_t app_ver_build;
+	uint8_t region_count;
+	struct {
+		uint32_t addr, sector_size, count;
+	} regions[IAP_INFO_MAX_REGIONS];
+};
+
+/** Serialise an INFO body; returns the number of bytes (<= IAP_INFO_SIZE). */
+size_t iap_info_encode(const struct iap_info *in, uint8_t *out);
+/** Parse an INFO body of len bytes. Returns 0 or IAP_ERR_BADMSG. */
+int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out);
+
+/**
+ * iap_frame_encode() - build a whole frame in out.
+ * Returns its length in bytes, or IAP_ERR_OVERFLOW if out_size is too small.
+ */
+int iap_frame_encode(uint8_t *out, size_t out_size, uint8_t cmd, uint8_t seq,
+		     const void *payload, uint16_t len);
+
+/*
+ * Byte-fed frame decoder. No I/O: the caller sinks whatever bytes it has;
+ * when a complete frame with a good CRC is in, sink stops and reports it.
+ * Bad frames are dropped and the decoder hunts for the next SOF; the
+ * counters say what was dropped.
+ */
+struct iap_dec {
+	uint8_t *buf;  /* caller-owned payload buffer */
+	uint16_t cap;  /* its size = largest payload accepted */
+	uint8_t state; /* internal */
+	uint8_t hdr[IAP_FRAME_HDR_SIZE];
+	uint8_t crc[IAP_FRAME_CRC_SIZE];
+	uint16_t pos; /* bytes of the current part received */
+	uint16_t len; /* payload length of the current frame */
+	/* Frame available after IAP_DEC_FRAME: */
+	uint8_t cmd, seq;
+	uint16_t frame_len;
+	/* Statistics */
+	uint32_t frames, bad_hdr, bad_crc, too_long, junk;
+};
+
+#define IAP_DEC_MORE  0 /* all input consumed, no frame yet */
+#define IAP_DEC_FRAME 1 /* a frame is ready in cmd/seq/buf/frame_len */
+
+/** Prepare d over a payload buffer of cap bytes. Cannot fail. */
+void iap_dec_init(struct iap_dec *d, uint8_t *buf, uint16_t cap);
+/** Forget any partial frame (e.g. after an idle gap). Cannot fail. */
+void iap_dec_reset(struct iap_dec *d);
+/**
+ * iap_dec_sink() - feed up to len bytes; *consumed tells how many were
+ * used. Returns IAP_DEC_FRAME (stopped right after a frame; the frame stays
+ * valid until the next call) or IAP_DEC_MORE.
+ */
+int iap_dec_sink(struct iap_dec *d, const uint8_t *data, size_t len,
+		 size_t *consumed);
+
+/* Little-endian helpers shared by the codec users. */
+static inline uint16_t iap_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t iap_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+static inline void iap_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static inline void iap_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IAP_PROTO_H */

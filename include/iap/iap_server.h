@@ -1,0 +1,90 @@
+/*
+ * iapboot - the device side of the update protocol: a command handler fed
+ * with raw bytes. It owns no buffers (the caller hands them in), does no I/O
+ * except through the send callback, and can write only inside the
+ * application slot and the meta region of the layout.
+ *
+ * Update sequence (docs/PROTOCOL.md):
+ *   START  header checked against the layout (size, address, board, loader
+ *          version) before anything is erased; then meta and the sectors the
+ *          image needs are erased (the old image is gone from here on).
+ *   WRITE  in order; a repeated chunk is acknowledged, not rewritten.
+ *   FINISH all bytes in, SHA-256 of the slot and vector table checked, then
+ *          the metadata record and, last, its commit word are written.
+ *   BOOT   answered, then the caller jumps to the application.
+ */
+#ifndef IAP_SERVER_H
+#define IAP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iap_flash.h"
+#include "iap_image.h"
+#include "iap_layout.h"
+#include "iap_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct iap_server_cfg {
+	const struct iap_flash *flash;
+	const struct iap_layout *layout;
+	uint32_t loader_version; /* IAP_LOADER_VERSION(...) */
+	uint8_t *rx_buf;	 /* frame payload buffer: max_payload bytes */
+	uint16_t rx_cap;	 /* >= IAP_MIN_PAYLOAD */
+	uint8_t *tx_buf;	 /* >= IAP_SERVER_TX_MIN bytes */
+	uint16_t tx_cap;
+	uint8_t *scratch; /* hashing / verify buffer, >= 16 bytes */
+	uint32_t scratch_size;
+	/* Send a whole frame. Returns 0 or a negative IAP_ERR_*. */
+	int (*send)(void *ctx, const uint8_t *data, size_t len);
+	void *send_ctx;
+};
+
+#define IAP_SERVER_TX_MIN (IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE + IAP_INFO_SIZE)
+
+struct iap_server {
+	struct iap_server_cfg cfg;
+	struct iap_dec dec;
+	uint8_t state;		  /* enum iap_dev_state */
+	uint8_t app_valid;	  /* committed and verified image in the slot */
+	struct iap_image_hdr app; /* its header, when app_valid */
+	struct iap_image_hdr upd; /* the update in progress */
+	uint32_t next_off;	  /* payload bytes programmed so far */
+	/* Last answered request, to answer a resend without redoing it. */
+	uint8_t last_cmd, last_seq, have_last;
+	uint16_t last_len; /* length of the cached response frame in tx_buf */
+	/* Statistics */
+	uint32_t requests, refused;
+};
+
+#define IAP_SERVER_IDLE	 0 /* nothing to do for the caller */
+#define IAP_SERVER_FRAME 1 /* at least one valid request was handled */
+#define IAP_SERVER_BOOT	 2 /* BOOT was acknowledged: jump to the app now */
+
+/**
+ * iap_server_init() - set up s; app_valid/app say what the boot decision
+ * found installed (app may be NULL when app_valid is 0).
+ * Returns 0 or IAP_ERR_INVAL for buffers that are too small.
+ */
+int iap_server_init(struct iap_server *s, const struct iap_server_cfg *cfg,
+		    int app_valid, const struct iap_image_hdr *app);
+
+/**
+ * iap_server_input() - feed received bytes; requests are handled and
+ * answered as they complete. Returns IAP_SERVER_IDLE, IAP_SERVER_FRAME,
+ * IAP_SERVER_BOOT (the answer has been sent; input after BOOT is not
+ * consumed), or a negative error from send.
+ */
+int iap_server_input(struct iap_server *s, const uint8_t *data, size_t len);
+
+/** Drop a partially received frame (call after an idle gap on the line). */
+void iap_server_line_idle(struct iap_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IAP_SERVER_H */

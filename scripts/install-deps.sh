@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what iapboot needs to build and test on Debian/Ubuntu, skipping
+# packages that are already there. apt-get as root, through sudo otherwise.
+set -euo pipefail
+
+PACKAGES=(
+	build-essential cmake pkg-config
+	libserialport-dev libelf-dev libcmocka-dev
+	srecord lrzsz
+)
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: not a Debian/Ubuntu system; install by hand: a C compiler, cmake, pkg-config, libserialport, libelf, cmocka, srecord, lrzsz" >&2
+	exit 0
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=(sudo)
+else
+	echo "install-deps: need root to install: ${missing[*]} (run: apt-get install ${missing[*]})" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,159 @@
+/*
+ * iapboot - boot decision and the bootloader main state machine
+ * (table and modes in iap_boot.h and docs/DESIGN.md).
+ */
+#include <string.h>
+
+#include "iap/iap_boot.h"
+#include "iap/iap_err.h"
+
+int iap_boot_decide(const struct iap_flash *f, const struct iap_layout *l,
+		    uint32_t loader_version, int update_requested,
+		    uint8_t *scratch, uint32_t scratch_size,
+		    struct iap_boot_decision *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->action = IAP_BOOT_UPDATE;
+	out->jump_addr = l->app_addr;
+	if (scratch_size < 16 || iap_layout_check(l, f) != 0) {
+		return IAP_ERR_INVAL;
+	}
+	err = iap_image_read_meta(f, l, &out->hdr);
+	if (err == IAP_ERR_NOENT) {
+		out->reason = IAP_REASON_NO_IMAGE;
+		return 0;
+	}
+	if (!err) {
+		err = iap_image_verify_slot(f, l, &out->hdr, loader_version,
+					    scratch, scratch_size);
+	}
+	if (err) {
+		out->reason = IAP_REASON_BAD_IMAGE;
+		out->err = err;
+		return 0;
+	}
+	out->app_valid = 1;
+	if (update_requested) {
+		out->reason = IAP_REASON_REQUESTED;
+		return 0;
+	}
+	out->action = IAP_BOOT_JUMP;
+	out->reason = IAP_REASON_VALID;
+	return 0;
+}
+
+const char *iap_boot_reason_str(int reason)
+{
+	switch (reason) {
+	case IAP_REASON_VALID:
+		return "valid image";
+	case IAP_REASON_REQUESTED:
+		return "update requested by the application";
+	case IAP_REASON_NO_IMAGE:
+		return "no image";
+	case IAP_REASON_BAD_IMAGE:
+		return "image failed verification";
+	case IAP_REASON_HELLO:
+		return "host connected";
+	case IAP_REASON_UPDATED:
+		return "new image installed";
+	case IAP_REASON_IDLE:
+		return "no host activity";
+	case IAP_REASON_BOOT_CMD:
+		return "boot requested by the host";
+	default:
+		return "unknown";
+	}
+}
+
+static void set_mode(struct iap_loader *ld, uint8_t mode, uint32_t now_ms)
+{
+	ld->mode = mode;
+	ld->t_mode = now_ms;
+}
+
+int iap_loader_start(struct iap_loader *ld, const struct iap_loader_cfg *cfg,
+		     int update_requested, uint32_t now_ms)
+{
+	const struct iap_server_cfg *sc = &cfg->server;
+	int err;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->cfg = *cfg;
+	ld->t_rx = now_ms;
+	ld->t_req = now_ms;
+	err = iap_boot_decide(sc->flash, sc->layout, sc->loader_version,
+			      update_requested, sc->scratch, sc->scratch_size,
+			      &ld->boot);
+	if (!err) {
+		err = iap_server_init(&ld->srv, sc, ld->boot.app_valid,
+				      &ld->boot.hdr);
+	}
+	if (err) {
+		return err;
+	}
+	if (ld->boot.action == IAP_BOOT_UPDATE) {
+		set_mode(ld, IAP_MODE_UPDATE, now_ms);
+		return IAP_LOADER_RUN;
+	}
+	if (cfg->hello_ms == 0) {
+		ld->exit_reason = IAP_REASON_VALID;
+		set_mode(ld, IAP_MODE_JUMP, now_ms);
+		return IAP_LOADER_JUMP;
+	}
+	set_mode(ld, IAP_MODE_HELLO, now_ms);
+	return IAP_LOADER_RUN;
+}
+
+static int leave(struct iap_loader *ld, uint8_t reason, uint32_t now_ms)
+{
+	ld->exit_reason = reason;
+	ld->boot.hdr = ld->srv.app;
+	set_mode(ld, IAP_MODE_JUMP, now_ms);
+	return IAP_LOADER_JUMP;
+}
+
+int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
+		    size_t n)
+{
+	if (ld->mode == IAP_MODE_JUMP) {
+		return IAP_LOADER_JUMP;
+	}
+	if (n) {
+		int r = iap_server_input(&ld->srv, rx, n);
+
+		ld->t_rx = now_ms;
+		if (r < 0) {
+			return r;
+		}
+		if (r != IAP_SERVER_IDLE) {
+			ld->t_req = now_ms;
+			if (ld->mode == IAP_MODE_HELLO) {
+				ld->boot.reason = IAP_REASON_HELLO;
+				set_mode(ld, IAP_MODE_UPDATE, now_ms);
+			}
+		}
+		if (r == IAP_SERVER_BOOT) {
+			return leave(ld,
+				     ld->srv.state == IAP_STATE_VERIFIED
+					     ? IAP_REASON_UPDATED
+					     : IAP_REASON_BOOT_CMD,
+				     now_ms);
+		}
+	} else if (ld->cfg.gap_ms && now_ms - ld->t_rx >= ld->cfg.gap_ms) {
+		iap_server_line_idle(&ld->srv);
+	}
+	/* Garbage on the line keeps neither timer from running out. */
+	if (ld->mode == IAP_MODE_HELLO &&
+	    now_ms - ld->t_mode >= ld->cfg.hello_ms) {
+		return leave(ld, IAP_REASON_VALID, now_ms);
+	}
+	if (ld->mode == IAP_MODE_UPDATE && ld->srv.app_valid &&
+	    ld->srv.state != IAP_STATE_RECEIVING && ld->cfg.idle_ms &&
+	    now_ms - ld->t_req >= ld->cfg.idle_ms) {
+		return leave(ld, IAP_REASON_IDLE, now_ms);
+	}
+	return IAP_LOADER_RUN;
+}

@@ -1,0 +1,298 @@
+/*
+ * iapboot - device side of protocol v1: one handler per command.
+ */
+#include <string.h>
+
+#include "iap/iap_err.h"
+#include "iap/iap_server.h"
+
+int iap_server_init(struct iap_server *s, const struct iap_server_cfg *cfg,
+		    int app_valid, const struct iap_image_hdr *app)
+{
+	if (!cfg->flash || !cfg->layout || !cfg->send || !cfg->rx_buf ||
+	    !cfg->tx_buf || !cfg->scratch || cfg->rx_cap < IAP_MIN_PAYLOAD ||
+	    cfg->tx_cap < IAP_SERVER_TX_MIN || cfg->scratch_size < 16) {
+		return IAP_ERR_INVAL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	iap_dec_init(&s->dec, cfg->rx_buf, cfg->rx_cap);
+	s->state = IAP_STATE_IDLE;
+	if (app_valid && app) {
+		s->app_valid = 1;
+		s->app = *app;
+	}
+	return 0;
+}
+
+void iap_server_line_idle(struct iap_server *s)
+{
+	iap_dec_reset(&s->dec);
+}
+
+/* Body of the response goes at body(); respond() frames and sends it. */
+static uint8_t *body(struct iap_server *s)
+{
+	return &s->cfg.tx_buf[IAP_FRAME_HDR_SIZE + IAP_STATUS_SIZE];
+}
+
+static int respond(struct iap_server *s, int status, uint16_t body_len)
+{
+	uint8_t *payload = &s->cfg.tx_buf[IAP_FRAME_HDR_SIZE];
+	int n;
+
+	if (status) {
+		s->refused++;
+	}
+	iap_put_le16(payload, (uint16_t)(int16_t)status);
+	n = iap_frame_encode(s->cfg.tx_buf, s->cfg.tx_cap,
+			     (uint8_t)(s->dec.cmd | IAP_CMD_RESP), s->dec.seq,
+			     payload, (uint16_t)(IAP_STATUS_SIZE + body_len));
+	if (n < 0) {
+		return n;
+	}
+	s->last_cmd = s->dec.cmd;
+	s->last_seq = s->dec.seq;
+	s->last_len = (uint16_t)n;
+	s->have_last = 1;
+	return s->cfg.send(s->cfg.send_ctx, s->cfg.tx_buf, (size_t)n);
+}
+
+static int cmd_info(struct iap_server *s)
+{
+	const struct iap_layout *l = s->cfg.layout;
+	const struct iap_flash *f = s->cfg.flash;
+	struct iap_info in;
+
+	memset(&in, 0, sizeof(in));
+	in.proto_version = IAP_PROTO_VERSION;
+	in.max_payload = s->cfg.rx_cap;
+	in.loader_version = s->cfg.loader_version;
+	in.board_id = l->board_id;
+	in.app_addr = l->app_addr;
+	in.app_size = l->app_size;
+	in.stage_addr = l->stage_addr;
+	in.stage_size = l->stage_size;
+	in.meta_addr = l->meta_addr;
+	in.write_size = f->write_size;
+	in.state = s->state;
+	in.app_valid = s->app_valid;
+	if (s->app_valid) {
+		in.app_ver_major = s->app.version.major;
+		in.app_ver_minor = s->app.version.minor;
+		in.app_ver_patch = s->app.version.patch;
+		in.app_ver_build = s->app.version.build;
+	}
+	in.region_count = (uint8_t)(f->region_count < IAP_INFO_MAX_REGIONS
+					    ? f->region_count
+					    : IAP_INFO_MAX_REGIONS);
+	for (uint8_t i = 0; i < in.region_count; i++) {
+		in.regions[i].addr = f->regions[i].addr;
+		in.regions[i].sector_size = f->regions[i].sector_size;
+		in.regions[i].count = f->regions[i].count;
+	}
+	return respond(s, 0, (uint16_t)iap_info_encode(&in, body(s)));
+}
+
+/*
+ * Everything the header says is checked before the first erase, so a
+ * refused image leaves the installed one bootable.
+ */
+static int cmd_start(struct iap_server *s)
+{
+	const struct iap_flash *f = s->cfg.flash;
+	const struct iap_layout *l = s->cfg.layout;
+	const uint8_t *p = s->dec.buf;
+	struct iap_image_hdr h;
+	int err;
+
+	if (s->dec.frame_len != IAP_START_REQ_SIZE || p[1] || p[2] || p[3]) {
+		return respond(s, IAP_ERR_INVAL, 0);
+	}
+	if (p[0] != IAP_SLOT_APP) {
+		return respond(s, IAP_ERR_NOTSUP, 0);
+	}
+	err = iap_image_hdr_decode(&p[4], &h);
+	if (!err) {
+		err = iap_image_check_fit(&h, l, s->cfg.loader_version);
+	}
+	if (err) {
+		return respond(s, err, 0);
+	}
+	/* From here on the old image is gone: meta first, then the slot. */
+	s->app_valid = 0;
+	s->state = IAP_STATE_IDLE;
+	err = iap_flash_erase_span(f, l->meta_addr, l->meta_size);
+	if (!err) {
+		err = iap_flash_erase_span(f, l->app_addr, h.image_size);
+	}
+	if (err) {
+		return respond(s, err, 0);
+	}
+	s->upd = h;
+	s->next_off = 0;
+	s->state = IAP_STATE_RECEIVING;
+	return respond(s, 0, 0);
+}
+
+/* A chunk the device already has: acknowledge it if the bytes agree. */
+static int write_again(struct iap_server *s, uint32_t off, const uint8_t *data,
+		       uint32_t n)
+{
+	const struct iap_flash *f = s->cfg.flash;
+	uint8_t *tmp = s->cfg.scratch;
+
+	while (n) {
+		uint32_t k = n < s->cfg.scratch_size ? n : s->cfg.scratch_size;
+		int err =
+			f->read(f->ctx, s->cfg.layout->app_addr + off, tmp, k);
+
+		if (err) {
+			return err;
+		}
+		if (memcmp(tmp, data, k)) {
+			return IAP_ERR_PROTO;
+		}
+		off += k;
+		data += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int cmd_write(struct iap_server *s)
+{
+	const struct iap_flash *f = s->cfg.flash;
+	uint32_t ws = f->write_size;
+	uint32_t limit, off, n;
+	const uint8_t *data;
+	int err;
+
+	if (s->state != IAP_STATE_RECEIVING) {
+		return respond(s, IAP_ERR_PERM, 0);
+	}
+	if (s->dec.frame_len <= IAP_WRITE_REQ_HDR) {
+		return respond(s, IAP_ERR_INVAL, 0);
+	}
+	off = iap_get_le32(s->dec.buf);
+	data = &s->dec.buf[IAP_WRITE_REQ_HDR];
+	n = s->dec.frame_len - IAP_WRITE_REQ_HDR;
+	/* The last chunk may be padded up to a whole write unit. */
+	limit = (s->upd.image_size + ws - 1u) / ws * ws;
+	if (off > limit || n > limit - off) {
+		err = IAP_ERR_FAULT;
+	} else if (off % ws || n % ws) {
+		err = IAP_ERR_ALIGN;
+	} else if (off + n <= s->next_off) {
+		err = write_again(s, off, data, n);
+	} else if (off != s->next_off) {
+		err = IAP_ERR_PROTO;
+	} else {
+		err = f->prog(f->ctx, s->cfg.layout->app_addr + off, data, n);
+		if (err) {
+			s->state = IAP_STATE_IDLE;
+		} else {
+			s->next_off += n;
+		}
+	}
+	iap_put_le32(body(s), s->next_off);
+	return respond(s, err, 4);
+}
+
+static int cmd_finish(struct iap_server *s)
+{
+	const struct iap_flash *f = s->cfg.flash;
+	const struct iap_layout *l = s->cfg.layout;
+	int err;
+
+	if (s->state != IAP_STATE_RECEIVING) {
+		return respond(s, IAP_ERR_PERM, 0);
+	}
+	if (s->next_off < s->upd.image_size) {
+		return respond(s, IAP_ERR_PROTO, 0);
+	}
+	err = iap_image_verify_slot(f, l, &s->upd, s->cfg.loader_version,
+				    s->cfg.scratch, s->cfg.scratch_size);
+	if (!err) {
+		err = iap_image_write_meta(f, l, &s->upd);
+	}
+	if (err) {
+		/* Stay in update mode with nothing bootable; a new START
+		 * erases again. */
+		s->state = IAP_STATE_IDLE;
+		return respond(s, err, 0);
+	}
+	s->app = s->upd;
+	s->app_valid = 1;
+	s->state = IAP_STATE_VERIFIED;
+	return respond(s, 0, 0);
+}
+
+static int handle(struct iap_server *s)
+{
+	uint8_t cmd = s->dec.cmd;
+	int err;
+
+	if (cmd & IAP_CMD_RESP) {
+		return 0; /* an echo or another device's answer */
+	}
+	s->requests++;
+	if (s->have_last && cmd == s->last_cmd && s->dec.seq == s->last_seq &&
+	    cmd != IAP_CMD_INFO) {
+		/* The host did not get our answer: send it again. */
+		err = s->cfg.send(s->cfg.send_ctx, s->cfg.tx_buf, s->last_len);
+		if (err) {
+			return err;
+		}
+		return cmd == IAP_CMD_BOOT && s->app_valid ? IAP_SERVER_BOOT
+							   : 0;
+	}
+	switch (cmd) {
+	case IAP_CMD_INFO:
+		return cmd_info(s);
+	case IAP_CMD_START:
+		return cmd_start(s);
+	case IAP_CMD_WRITE:
+		return cmd_write(s);
+	case IAP_CMD_FINISH:
+		return cmd_finish(s);
+	case IAP_CMD_BOOT:
+		if (!s->app_valid) {
+			return respond(s, IAP_ERR_NOENT, 0);
+		}
+		err = respond(s, 0, 0);
+		return err ? err : IAP_SERVER_BOOT;
+	case IAP_CMD_ABORT:
+		if (s->state == IAP_STATE_RECEIVING) {
+			s->state = IAP_STATE_IDLE;
+		}
+		return respond(s, 0, 0);
+	default:
+		return respond(s, IAP_ERR_NOTSUP, 0);
+	}
+}
+
+int iap_server_input(struct iap_server *s, const uint8_t *data, size_t len)
+{
+	int result = IAP_SERVER_IDLE;
+
+	while (len) {
+		size_t used;
+		int r = iap_dec_sink(&s->dec, data, len, &used);
+
+		data += used;
+		len -= used;
+		if (r != IAP_DEC_FRAME) {
+			continue;
+		}
+		r = handle(s);
+		if (r < 0) {
+			return r;
+		}
+		if (r == IAP_SERVER_BOOT) {
+			return r;
+		}
+		result = IAP_SERVER_FRAME;
+	}
+	return result;
+}
