@@ -100,6 +100,10 @@ void iap_sha256_update(struct iap_sha256 *s, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
+	/* memcpy() must not see a NULL pointer, even for zero bytes. */
+	if (len == 0) {
+		return;
+	}
 	s->len += len;
 	if (s->used) {
 		size_t n = 64u - s->used;

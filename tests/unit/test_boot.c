@@ -1,0 +1,211 @@
+/*
+ * Boot decision table and the loader's modes (hello window, update mode,
+ * idle timeout), driven with a fake clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helper_dev.h"
+#include "iap/iap_boot.h"
+#include "iap/iap_err.h"
+#include "iap/iap_proto.h"
+
+static uint8_t img[8192];
+
+struct box {
+	struct dev d;
+	struct iap_loader ld;
+	struct iap_loader_cfg cfg;
+	uint8_t rx[600], tx[400], scratch[128];
+	int sent;
+};
+
+static int count_send(void *ctx, const uint8_t *data, size_t len)
+{
+	struct box *b = ctx;
+
+	(void)data;
+	(void)len;
+	b->sent++;
+	return 0;
+}
+
+static void box_open(struct box *b, const char *board, int with_image,
+		     uint32_t hello_ms, uint32_t idle_ms)
+{
+	struct iap_image_hdr h;
+
+	memset(b, 0, sizeof(*b));
+	dev_open(&b->d, board);
+	if (with_image) {
+		make_image(b->d.layout, img, sizeof(img), 21, &h, 3, 4);
+		dev_install(&b->d, img, &h);
+	}
+	b->cfg.server.flash = b->d.flash;
+	b->cfg.server.layout = b->d.layout;
+	b->cfg.server.loader_version = LOADER_VER;
+	b->cfg.server.rx_buf = b->rx;
+	b->cfg.server.rx_cap = sizeof(b->rx);
+	b->cfg.server.tx_buf = b->tx;
+	b->cfg.server.tx_cap = sizeof(b->tx);
+	b->cfg.server.scratch = b->scratch;
+	b->cfg.server.scratch_size = sizeof(b->scratch);
+	b->cfg.server.send = count_send;
+	b->cfg.server.send_ctx = b;
+	b->cfg.hello_ms = hello_ms;
+	b->cfg.idle_ms = idle_ms;
+	b->cfg.gap_ms = 100;
+}
+
+static void decide(struct box *b, int request, struct iap_boot_decision *bd)
+{
+	assert_int_equal(iap_boot_decide(b->d.flash, b->d.layout, LOADER_VER,
+					 request, b->scratch,
+					 sizeof(b->scratch), bd),
+			 0);
+}
+
+static void test_decision_table(void **state)
+{
+	struct box b;
+	struct iap_boot_decision bd;
+	(void)state;
+
+	/* No image, with and without a request. */
+	box_open(&b, "f103c8", 0, 0, 0);
+	decide(&b, 0, &bd);
+	assert_int_equal(bd.action, IAP_BOOT_UPDATE);
+	assert_int_equal(bd.reason, IAP_REASON_NO_IMAGE);
+	decide(&b, 1, &bd);
+	assert_int_equal(bd.reason, IAP_REASON_NO_IMAGE);
+	dev_close(&b.d);
+
+	/* Valid image. */
+	box_open(&b, "f407vg", 1, 0, 0);
+	decide(&b, 0, &bd);
+	assert_int_equal(bd.action, IAP_BOOT_JUMP);
+	assert_int_equal(bd.reason, IAP_REASON_VALID);
+	assert_int_equal(bd.jump_addr, b.d.layout->app_addr);
+	assert_int_equal(bd.hdr.version.major, 3);
+	decide(&b, 1, &bd);
+	assert_int_equal(bd.action, IAP_BOOT_UPDATE);
+	assert_int_equal(bd.reason, IAP_REASON_REQUESTED);
+	assert_int_equal(bd.app_valid, 1);
+
+	/* One flipped bit in the slot: bad image, never jumped to. */
+	b.d.sf.mem[b.d.layout->app_addr - b.d.sf.base + 4000] ^= 0x01;
+	decide(&b, 0, &bd);
+	assert_int_equal(bd.action, IAP_BOOT_UPDATE);
+	assert_int_equal(bd.reason, IAP_REASON_BAD_IMAGE);
+	assert_int_equal(bd.err, IAP_ERR_CORRUPT);
+	assert_int_equal(bd.app_valid, 0);
+	dev_close(&b.d);
+}
+
+static void test_bad_layout_is_an_error(void **state)
+{
+	struct box b;
+	struct iap_boot_decision bd;
+	struct iap_layout l;
+	(void)state;
+
+	box_open(&b, "f103c8", 0, 0, 0);
+	l = *b.d.layout;
+	l.app_addr += 4;
+	assert_int_equal(iap_boot_decide(b.d.flash, &l, LOADER_VER, 0,
+					 b.scratch, sizeof(b.scratch), &bd),
+			 IAP_ERR_INVAL);
+	assert_int_equal(bd.action, IAP_BOOT_UPDATE);
+	dev_close(&b.d);
+}
+
+static void test_valid_image_no_window_jumps_at_once(void **state)
+{
+	struct box b;
+	(void)state;
+
+	box_open(&b, "f103c8", 1, 0, 0);
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 0, 1000),
+			 IAP_LOADER_JUMP);
+	assert_int_equal(b.ld.boot.jump_addr, 0x08004000);
+	dev_close(&b.d);
+}
+
+static void test_hello_window(void **state)
+{
+	struct box b;
+	uint8_t junk[32], frame[16];
+	int n;
+	(void)state;
+
+	/* Silence: jump when the window closes, even with junk arriving. */
+	box_open(&b, "f103c8", 1, 200, 0);
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 0, 1000),
+			 IAP_LOADER_RUN);
+	memset(junk, 0x55, sizeof(junk));
+	assert_int_equal(iap_loader_poll(&b.ld, 1100, junk, sizeof(junk)),
+			 IAP_LOADER_RUN);
+	assert_int_equal(iap_loader_poll(&b.ld, 1199, junk, sizeof(junk)),
+			 IAP_LOADER_RUN);
+	assert_int_equal(iap_loader_poll(&b.ld, 1200, junk, sizeof(junk)),
+			 IAP_LOADER_JUMP);
+	assert_int_equal(b.ld.exit_reason, IAP_REASON_VALID);
+	dev_close(&b.d);
+
+	/* A hello inside the window: update mode, no timeout after. */
+	box_open(&b, "f103c8", 1, 200, 0);
+	iap_loader_start(&b.ld, &b.cfg, 0, 1000);
+	n = iap_frame_encode(frame, sizeof(frame), IAP_CMD_INFO, 1, NULL, 0);
+	assert_int_equal(iap_loader_poll(&b.ld, 1150, frame, (size_t)n),
+			 IAP_LOADER_RUN);
+	assert_int_equal(b.sent, 1);
+	assert_int_equal(b.ld.mode, IAP_MODE_UPDATE);
+	assert_int_equal(iap_loader_poll(&b.ld, 99000, NULL, 0),
+			 IAP_LOADER_RUN);
+	/* BOOT leaves. */
+	n = iap_frame_encode(frame, sizeof(frame), IAP_CMD_BOOT, 2, NULL, 0);
+	assert_int_equal(iap_loader_poll(&b.ld, 99010, frame, (size_t)n),
+			 IAP_LOADER_JUMP);
+	assert_int_equal(b.ld.exit_reason, IAP_REASON_BOOT_CMD);
+	dev_close(&b.d);
+}
+
+static void test_idle_timeout_only_with_valid_image(void **state)
+{
+	struct box b;
+	(void)state;
+
+	/* Requested update, valid image, nobody comes: boot it after idle. */
+	box_open(&b, "f407vg", 1, 0, 5000);
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 1, 0), IAP_LOADER_RUN);
+	assert_int_equal(iap_loader_poll(&b.ld, 4999, NULL, 0), IAP_LOADER_RUN);
+	assert_int_equal(iap_loader_poll(&b.ld, 5000, NULL, 0),
+			 IAP_LOADER_JUMP);
+	assert_int_equal(b.ld.exit_reason, IAP_REASON_IDLE);
+	dev_close(&b.d);
+
+	/* No image: never leaves update mode. */
+	box_open(&b, "f407vg", 0, 0, 5000);
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 0, 0), IAP_LOADER_RUN);
+	assert_int_equal(iap_loader_poll(&b.ld, 1000000, NULL, 0),
+			 IAP_LOADER_RUN);
+	dev_close(&b.d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decision_table),
+		cmocka_unit_test(test_bad_layout_is_an_error),
+		cmocka_unit_test(test_valid_image_no_window_jumps_at_once),
+		cmocka_unit_test(test_hello_window),
+		cmocka_unit_test(test_idle_timeout_only_with_valid_image),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,373 @@
+/*
+ * The device side of the protocol on a simulated F1 and F4 flash: the happy
+ * path, resends, and every refusal, each checked for what it leaves in
+ * flash (what the header tells is refused before anything is erased).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helper_dev.h"
+#include "iap/iap_boot.h"
+#include "iap/iap_err.h"
+#include "iap/iap_proto.h"
+#include "iap/iap_server.h"
+#include "iap/iap_sha256.h"
+
+struct rig {
+	struct dev d;
+	struct iap_server srv;
+	uint8_t rx[1100], tx[400], scratch[256];
+	/* last response */
+	struct iap_dec dec;
+	uint8_t resp[400];
+	int responses;
+	uint8_t resp_cmd, resp_seq;
+	int status;
+	uint8_t body[400];
+	uint16_t body_len;
+	uint8_t seq;
+};
+
+static int capture(void *ctx, const uint8_t *data, size_t len)
+{
+	struct rig *r = ctx;
+	size_t used;
+
+	while (len) {
+		if (iap_dec_sink(&r->dec, data, len, &used) == IAP_DEC_FRAME) {
+			r->responses++;
+			r->resp_cmd = r->dec.cmd;
+			r->resp_seq = r->dec.seq;
+			r->status = (int16_t)iap_get_le16(r->resp);
+			r->body_len = (uint16_t)(r->dec.frame_len - 2);
+			memcpy(r->body, &r->resp[2], r->body_len);
+		}
+		data += used;
+		len -= used;
+	}
+	return 0;
+}
+
+static void rig_open(struct rig *r, const char *board)
+{
+	struct iap_server_cfg cfg;
+	struct iap_boot_decision bd;
+
+	memset(r, 0, sizeof(*r));
+	dev_open(&r->d, board);
+	iap_dec_init(&r->dec, r->resp, sizeof(r->resp));
+	assert_int_equal(iap_boot_decide(r->d.flash, r->d.layout, LOADER_VER, 0,
+					 r->scratch, sizeof(r->scratch), &bd),
+			 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.flash = r->d.flash;
+	cfg.layout = r->d.layout;
+	cfg.loader_version = LOADER_VER;
+	cfg.rx_buf = r->rx;
+	cfg.rx_cap = (uint16_t)sizeof(r->rx);
+	cfg.tx_buf = r->tx;
+	cfg.tx_cap = (uint16_t)sizeof(r->tx);
+	cfg.scratch = r->scratch;
+	cfg.scratch_size = sizeof(r->scratch);
+	cfg.send = capture;
+	cfg.send_ctx = r;
+	assert_int_equal(iap_server_init(&r->srv, &cfg, bd.app_valid, &bd.hdr),
+			 0);
+}
+
+/* Send one request with an explicit seq; returns the server's result. */
+static int req_seq(struct rig *r, uint8_t cmd, uint8_t seq, const void *p,
+		   uint16_t len)
+{
+	uint8_t frame[1200];
+	int n = iap_frame_encode(frame, sizeof(frame), cmd, seq, p, len);
+	int before = r->responses;
+	int res;
+
+	assert_true(n > 0);
+	res = iap_server_input(&r->srv, frame, (size_t)n);
+	assert_int_equal(r->responses, before + 1);
+	assert_int_equal(r->resp_cmd, cmd | IAP_CMD_RESP);
+	assert_int_equal(r->resp_seq, seq);
+	return res;
+}
+
+static int req(struct rig *r, uint8_t cmd, const void *p, uint16_t len)
+{
+	req_seq(r, cmd, ++r->seq, p, len);
+	return r->status;
+}
+
+static int start(struct rig *r, const struct iap_image_hdr *h)
+{
+	uint8_t p[IAP_START_REQ_SIZE];
+
+	memset(p, 0, sizeof(p));
+	iap_image_hdr_encode(h, &p[4]);
+	return req(r, IAP_CMD_START, p, sizeof(p));
+}
+
+static int write_at(struct rig *r, uint32_t off, const uint8_t *data,
+		    uint32_t n)
+{
+	uint8_t p[1100];
+
+	iap_put_le32(p, off);
+	memcpy(&p[4], data, n);
+	return req(r, IAP_CMD_WRITE, p, (uint16_t)(n + 4));
+}
+
+/* Upload img in chunks, padding the last to the write size. */
+static void upload(struct rig *r, const uint8_t *img, uint32_t size,
+		   uint32_t chunk)
+{
+	uint32_t ws = r->d.flash->write_size;
+
+	for (uint32_t off = 0; off < size; off += chunk) {
+		uint8_t buf[1100];
+		uint32_t n = size - off < chunk ? size - off : chunk;
+		uint32_t padded = (n + ws - 1) / ws * ws;
+
+		memset(buf, 0xFF, sizeof(buf));
+		memcpy(buf, &img[off], n);
+		assert_int_equal(write_at(r, off, buf, padded), 0);
+		assert_int_equal(iap_get_le32(r->body), off + padded);
+	}
+}
+
+static void rig_close(struct rig *r)
+{
+	dev_close(&r->d);
+}
+
+static int slot_equals(struct rig *r, const uint8_t *img, uint32_t n)
+{
+	return !memcmp(&r->d.sf.mem[r->d.layout->app_addr - r->d.sf.base], img,
+		       n);
+}
+
+static void full_update(const char *board, uint32_t size, uint32_t chunk)
+{
+	uint8_t *img = malloc(size);
+	struct iap_image_hdr h;
+	struct iap_info info;
+	struct rig r;
+
+	rig_open(&r, board);
+	make_image(r.d.layout, img, size, 3, &h, 2, 1);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.app_addr, r.d.layout->app_addr);
+	assert_int_equal(info.app_valid, 0);
+	assert_int_equal(info.write_size, r.d.flash->write_size);
+	assert_int_equal(info.max_payload, sizeof(r.rx));
+	assert_int_equal(req(&r, IAP_CMD_BOOT, NULL, 0), IAP_ERR_NOENT);
+	assert_int_equal(start(&r, &h), 0);
+	upload(&r, img, size, chunk);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, size));
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.app_valid, 1);
+	assert_int_equal(info.app_ver_major, 2);
+	assert_int_equal(req_seq(&r, IAP_CMD_BOOT, 77, NULL, 0),
+			 IAP_SERVER_BOOT);
+	assert_int_equal(r.status, 0);
+	rig_close(&r);
+	free(img);
+}
+
+static void test_update_f103(void **state)
+{
+	(void)state;
+	full_update("f103c8", 20001, 1024); /* odd size: padded last chunk */
+}
+
+static void test_update_f407(void **state)
+{
+	(void)state;
+	full_update("f407vg", 70003, 1024); /* crosses the 16K/64K sectors */
+}
+
+static void test_refusals_before_erase_keep_old_image(void **state)
+{
+	static uint8_t img[4096];
+	struct iap_image_hdr h, bad;
+	struct rig r;
+	uint64_t erases;
+	struct iap_boot_decision bd;
+	uint8_t p[IAP_START_REQ_SIZE];
+	(void)state;
+
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, sizeof(img), 5, &h, 1, 0);
+	dev_install(&r.d, img, &h);
+	erases = r.d.sf.erases;
+
+	bad = h;
+	bad.image_size = r.d.layout->app_size + 1;
+	assert_int_equal(start(&r, &bad), IAP_ERR_FBIG);
+	bad = h;
+	bad.image_size = 0xFFFFFFF0u;
+	assert_int_equal(start(&r, &bad), IAP_ERR_FBIG);
+	bad = h;
+	bad.load_addr = 0x08000000;
+	assert_int_equal(start(&r, &bad), IAP_ERR_RANGE);
+	bad = h;
+	bad.min_loader = IAP_LOADER_VERSION(200, 0, 0);
+	assert_int_equal(start(&r, &bad), IAP_ERR_OLDLOADER);
+	/* A header with a broken CRC and one with a bad magic. */
+	memset(p, 0, sizeof(p));
+	iap_image_hdr_encode(&h, &p[4]);
+	p[4 + 20] ^= 1;
+	assert_int_equal(req(&r, IAP_CMD_START, p, sizeof(p)), IAP_ERR_CORRUPT);
+	p[4] = 'X';
+	assert_int_equal(req(&r, IAP_CMD_START, p, sizeof(p)), IAP_ERR_BADMSG);
+	/* Wrong length, unknown slot. */
+	assert_int_equal(req(&r, IAP_CMD_START, p, 100), IAP_ERR_INVAL);
+	iap_image_hdr_encode(&h, &p[4]);
+	p[0] = 7;
+	assert_int_equal(req(&r, IAP_CMD_START, p, sizeof(p)), IAP_ERR_NOTSUP);
+	/* Writes and finish without a START. */
+	assert_int_equal(write_at(&r, 0, img, 64), IAP_ERR_PERM);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_PERM);
+	assert_int_equal(req(&r, 0x42, NULL, 0), IAP_ERR_NOTSUP);
+
+	assert_int_equal(r.d.sf.erases, erases);
+	assert_int_equal(iap_boot_decide(r.d.flash, r.d.layout, LOADER_VER, 0,
+					 r.scratch, sizeof(r.scratch), &bd),
+			 0);
+	assert_int_equal(bd.action, IAP_BOOT_JUMP);
+	rig_close(&r);
+}
+
+static void test_write_rules(void **state)
+{
+	static uint8_t img[4096];
+	struct iap_image_hdr h;
+	struct rig r;
+	uint8_t other[64];
+	(void)state;
+
+	rig_open(&r, "f407vg");
+	make_image(r.d.layout, img, sizeof(img), 7, &h, 1, 0);
+	assert_int_equal(start(&r, &h), 0);
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	/* The same chunk again (host missed our answer): acknowledged. */
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(iap_get_le32(r.body), 1024);
+	/* Same offset, other bytes: refused. */
+	memset(other, 0x5A, sizeof(other));
+	assert_int_equal(write_at(&r, 0, other, 64), IAP_ERR_PROTO);
+	/* A gap. */
+	assert_int_equal(write_at(&r, 2048, img, 64), IAP_ERR_PROTO);
+	assert_int_equal(iap_get_le32(r.body), 1024);
+	/* Misaligned offset or length. */
+	assert_int_equal(write_at(&r, 1026, img, 64), IAP_ERR_ALIGN);
+	assert_int_equal(write_at(&r, 1024, img, 63), IAP_ERR_ALIGN);
+	/* Past the image (and so never outside the slot). */
+	assert_int_equal(write_at(&r, 4096, img, 4), IAP_ERR_FAULT);
+	assert_int_equal(write_at(&r, 0xFFFFFFFCu, img, 8), IAP_ERR_FAULT);
+	/* An empty WRITE. */
+	assert_int_equal(req(&r, IAP_CMD_WRITE, img, 4), IAP_ERR_INVAL);
+	/* FINISH before everything arrived. */
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_PROTO);
+	rig_close(&r);
+}
+
+static void test_resent_request_not_executed_twice(void **state)
+{
+	static uint8_t img[2048];
+	struct iap_image_hdr h;
+	struct rig r;
+	uint8_t p[IAP_START_REQ_SIZE];
+	uint64_t erases;
+	(void)state;
+
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, sizeof(img), 9, &h, 1, 0);
+	memset(p, 0, sizeof(p));
+	iap_image_hdr_encode(&h, &p[4]);
+	req_seq(&r, IAP_CMD_START, 10, p, sizeof(p));
+	assert_int_equal(r.status, 0);
+	erases = r.d.sf.erases;
+	req_seq(&r, IAP_CMD_START, 10, p, sizeof(p));
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.d.sf.erases, erases);
+	rig_close(&r);
+}
+
+static void test_hash_mismatch_stays_in_update_mode(void **state)
+{
+	static uint8_t img[3000];
+	struct iap_image_hdr h;
+	struct iap_boot_decision bd;
+	struct iap_info info;
+	struct rig r;
+	(void)state;
+
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, sizeof(img), 11, &h, 1, 0);
+	dev_install(&r.d, img, &h); /* a good old image */
+	r.srv.app_valid = 1;
+	r.srv.app = h;
+	make_image(r.d.layout, img, sizeof(img), 12, &h, 2, 0);
+	assert_int_equal(start(&r, &h), 0);
+	img[1500] ^= 0x10; /* corrupted in transit, CRC-correct frames */
+	upload(&r, img, sizeof(img), 512);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_CORRUPT);
+	assert_int_equal(req(&r, IAP_CMD_BOOT, NULL, 0), IAP_ERR_NOENT);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.app_valid, 0);
+	assert_int_equal(iap_boot_decide(r.d.flash, r.d.layout, LOADER_VER, 0,
+					 r.scratch, sizeof(r.scratch), &bd),
+			 0);
+	assert_int_equal(bd.action, IAP_BOOT_UPDATE);
+	assert_int_equal(bd.reason, IAP_REASON_NO_IMAGE);
+	/* The next upload is taken. */
+	img[1500] ^= 0x10;
+	assert_int_equal(start(&r, &h), 0);
+	upload(&r, img, sizeof(img), 512);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_int_equal(req(&r, IAP_CMD_BOOT, NULL, 0), 0);
+	rig_close(&r);
+}
+
+static void test_bad_vectors_refused_at_finish(void **state)
+{
+	static uint8_t img[1024];
+	struct iap_image_hdr h;
+	struct rig r;
+	(void)state;
+
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, sizeof(img), 13, &h, 1, 0);
+	iap_put_le32(&img[4], 0x08000101); /* reset handler elsewhere */
+	iap_sha256(img, sizeof(img), h.sha256);
+	assert_int_equal(start(&r, &h), 0);
+	upload(&r, img, sizeof(img), 512);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_NOEXEC);
+	rig_close(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_update_f103),
+		cmocka_unit_test(test_update_f407),
+		cmocka_unit_test(test_refusals_before_erase_keep_old_image),
+		cmocka_unit_test(test_write_rules),
+		cmocka_unit_test(test_resent_request_not_executed_twice),
+		cmocka_unit_test(test_hash_mismatch_stays_in_update_mode),
+		cmocka_unit_test(test_bad_vectors_refused_at_finish),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
