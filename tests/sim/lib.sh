@@ -1,0 +1,102 @@
+# Shared by the end-to-end tests: run the real `iap` against `iap-sim` on a
+# pseudo-terminal. Sourced; expects IAP and IAP_SIM (set by ctest).
+set -u
+
+: "${IAP:?set IAP to the iap binary}"
+: "${IAP_SIM:?set IAP_SIM to the iap-sim binary}"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/iap-e2e.XXXXXX")
+SIM_PID=
+cleanup() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+CHECKS=0
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -n "${SIM_LOG:-}" ] && [ -f "$SIM_LOG" ]; then
+		echo "--- simulator output:" >&2
+		cat "$SIM_LOG" >&2
+	fi
+	exit 1
+}
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "ok: $*"
+}
+
+# le32 VALUE: four raw bytes, little-endian.
+le32() {
+	local v=$1
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) \
+		$(((v >> 8) & 255)) $(((v >> 16) & 255)) $(((v >> 24) & 255)))"
+}
+
+# make_bin FILE ADDR SIZE SEED RAMTOP: an application image linked at ADDR:
+# initial SP = RAMTOP, reset handler at ADDR+0x201, then text made from SEED.
+make_bin() {
+	local file=$1 addr=$2 size=$3 seed=$4 ramtop=$5
+	{
+		le32 "$ramtop"
+		le32 $((addr + 0x201))
+		yes "iapboot test image $seed" | head -c $((size - 8))
+	} >"$file"
+	[ "$(stat -c %s "$file")" -eq "$size" ] || fail "make_bin: wrong size"
+}
+
+# start_sim BOARD FLASH [iap-sim options...]: sets SIM_PID SIM_PTY SIM_LOG.
+start_sim() {
+	SIM_LOG=$(mktemp "$WORK/sim.XXXXXX")
+	"$IAP_SIM" --board "$1" --flash "$2" "${@:3}" >"$SIM_LOG" 2>&1 &
+	SIM_PID=$!
+	SIM_PTY=
+	for _ in $(seq 200); do
+		SIM_PTY=$(sed -n 's/^iap-sim: pty //p' "$SIM_LOG")
+		[ -n "$SIM_PTY" ] && return 0
+		kill -0 "$SIM_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "iap-sim did not announce its pty"
+}
+
+# wait_sim: wait for the simulator to exit; sets SIM_RC.
+wait_sim() {
+	local i
+	for i in $(seq 600); do
+		kill -0 "$SIM_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$SIM_PID" 2>/dev/null && fail "iap-sim still running"
+	SIM_RC=0
+	wait "$SIM_PID" || SIM_RC=$?
+	SIM_PID=
+}
+
+# stop_sim: the simulated board loses power.
+stop_sim() {
+	kill "$SIM_PID" 2>/dev/null
+	wait "$SIM_PID" 2>/dev/null
+	SIM_PID=
+}
+
+sim_says() {
+	grep -q -- "$1" "$SIM_LOG" || fail "simulator did not say '$1'"
+}
+
+# expect_fail DESCRIPTION PATTERN CMD...: CMD must exit non-zero and print
+# PATTERN (a grep -E expression) on stderr or stdout.
+expect_fail() {
+	local what=$1 pattern=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "$what: exit 0, expected failure; output: $out"
+	echo "$out" | grep -Eq -- "$pattern" ||
+		fail "$what: message does not match '$pattern': $out"
+	ok "$what (exit $rc: $(echo "$out" | grep -E -m1 -- "$pattern"))"
+}
+
+finish() {
+	echo "$CHECKS passed, 0 failed"
+}
