@@ -1,6 +1,7 @@
 /*
  * iap-sim - host simulator of the iapboot bootloader: boards, a file-backed
  * NOR flash that obeys the part's rules, and the line transport.
+ * See docs/SIMULATOR.md.
  */
 #ifndef IAP_SIM_H
 #define IAP_SIM_H
@@ -14,6 +15,9 @@
 /* Exit code of iap-sim when the simulated power is cut. */
 #define SIM_EXIT_POWERCUT 3
 
+/* Largest max_payload of any board: sizes the simulator's frame buffers. */
+#define SIM_MAX_PAYLOAD 4100u
+
 struct sim_board {
 	const char *name; /* "f103c8", "f103cb", "f407vg" */
 	const char *desc; /* "STM32F103C8 (Blue Pill), 64 KiB, 1 KiB pages" */
@@ -22,15 +26,31 @@ struct sim_board {
 	uint32_t write_size; /* 2 on F1 (half-word), 4 on F4 (x32) */
 	struct iap_layout layout;
 	uint16_t max_payload; /* frame payload buffer of the device */
-	/* Datasheet timings (typical) for the optional timing model. */
+	/*
+	 * Datasheet timings (typical) for the optional timing model:
+	 * program = prog_unit_us per write unit; erase of one sector =
+	 * erase_us_base + erase_us_per_kib x its size in KiB.
+	 */
 	uint32_t prog_unit_us;	   /* one write unit */
 	uint32_t erase_us_per_kib; /* sector erase time per KiB */
+	uint32_t erase_us_base;	   /* fixed part of a sector erase */
 };
 
 /** The board called name, or NULL. */
 const struct sim_board *sim_board_find(const char *name);
 /** All boards; *count receives their number. */
 const struct sim_board *sim_board_all(size_t *count);
+
+/*
+ * How a power cut behaves. CLEAN: the operation that would have been
+ * number cut_after+1 does not happen at all. Torn cuts (part of a program
+ * or erase done, the rest left as it was or in an undefined state) are to
+ * be added here; sim_flash.c applies them at a single point (power_cut()).
+ */
+enum sim_cut_mode { SIM_CUT_CLEAN = 0 };
+
+/* Operation kinds, as passed to the power-cut point. */
+enum sim_flash_op { SIM_OP_PROG = 0, SIM_OP_ERASE = 1 };
 
 struct sim_flash {
 	const struct sim_board *board;
@@ -42,6 +62,7 @@ struct sim_flash {
 	/* Counters */
 	uint64_t ops_done;  /* erase + program calls that completed */
 	uint64_t cut_after; /* 0: never; else cut power on op cut_after+1 */
+	int cut_mode;	    /* enum sim_cut_mode */
 	uint64_t erases, progs, bytes_programmed;
 	uint64_t busy_us; /* flash busy time from the timing model */
 	int timing;	  /* 1: sleep busy time for real */
@@ -49,8 +70,11 @@ struct sim_flash {
 
 /**
  * sim_flash_open() - map the flash of board b onto the file at path; a
- * missing or empty file is created erased (0xFF). Returns 0 or IAP_ERR_IO
- * (cannot open/size mismatch, with a message on stderr).
+ * missing or empty file is created erased (0xFF). The file is locked
+ * against a second simulator. Units that do not read all 0xFF count as
+ * programmed. Counters start at 0, cut_after 0, timing off.
+ * Returns 0 or IAP_ERR_IO (cannot open/size mismatch/locked, with a message
+ * on stderr).
  */
 int sim_flash_open(struct sim_flash *f, const struct sim_board *b,
 		   const char *path);
@@ -59,6 +83,8 @@ void sim_flash_close(struct sim_flash *f);
 
 enum sim_link_kind { SIM_LINK_PTY = 0, SIM_LINK_STDIO = 1 };
 
+#define SIM_LINK_RXQ 4096u
+
 struct sim_link {
 	int kind;
 	int in_fd, out_fd;
@@ -66,22 +92,49 @@ struct sim_link {
 	char path[128]; /* pty: slave path to give to the host */
 	uint32_t baud;	/* 0: unpaced; else bytes are paced at 10 bits */
 	uint64_t rx_bytes, tx_bytes;
+	uint64_t tx_dropped; /* bytes nobody took off the line (pty full) */
+	int eof;	     /* stdio: input closed */
+	/*
+	 * Reception pacing: bytes read from in_fd wait in rxq and are handed
+	 * out no faster than the line could have carried them. The line has
+	 * been busy since rx_t0_ns and rx_sent bytes have completed since.
+	 */
+	uint8_t rxq[SIM_LINK_RXQ];
+	size_t rxq_head, rxq_len;
+	uint64_t rx_t0_ns, rx_sent;
+	/* Transmission pacing, the same bookkeeping. */
+	uint64_t tx_t0_ns, tx_sent;
 };
 
-/** Open a pty in raw mode; path is filled. Returns 0 or IAP_ERR_IO. */
+/**
+ * sim_link_open_pty() - open a pty in raw mode; path is filled, baud is 0.
+ * Returns 0 or IAP_ERR_IO.
+ */
 int sim_link_open_pty(struct sim_link *l);
-/** Use stdin/stdout. Returns 0. */
+/** Use stdin/stdout; baud is 0. Returns 0. */
 int sim_link_open_stdio(struct sim_link *l);
 /**
  * sim_link_read() - wait up to timeout_ms for bytes. Returns the number
- * read (0 on timeout) or IAP_ERR_IO.
+ * read (0 on timeout, on a signal, or at end of input: see l->eof) or
+ * IAP_ERR_IO.
  */
 int sim_link_read(struct sim_link *l, uint8_t *buf, size_t cap, int timeout_ms);
-/** Send callback for iap_server_cfg (ctx = struct sim_link *). */
+/**
+ * sim_link_send() - send callback for iap_server_cfg (ctx = struct
+ * sim_link *): writes all of data, paced to the line rate when baud != 0.
+ * Returns 0 or IAP_ERR_IO.
+ */
 int sim_link_send(void *ctx, const uint8_t *data, size_t len);
+/**
+ * sim_link_linger() - before the simulator exits after a jump: give the
+ * host up to linger_ms to read what was sent and close the pty, as it would
+ * with a real device that keeps its line. Later input is discarded. Does
+ * nothing in stdio mode. Cannot fail.
+ */
+void sim_link_linger(struct sim_link *l, int linger_ms);
 void sim_link_close(struct sim_link *l);
 
-/** Monotonic milliseconds. */
+/** Monotonic milliseconds (wraps after 49 days; compare differences). */
 uint32_t sim_now_ms(void);
 
 #endif /* IAP_SIM_H */

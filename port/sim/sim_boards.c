@@ -1,1 +1,117 @@
-/* placeholder */
+/*
+ * iap-sim - the simulated boards: flash geometry, layout and datasheet
+ * timings (typical values).
+ *
+ * STM32F103x8/xB datasheet (DS5319), flash characteristics: 16-bit
+ * programming time tPROG 40/52.5/70 us, page (1 KiB) erase time tERASE
+ * 20..40 ms. The 20 KiB of SRAM is shared by both.
+ *
+ * STM32F405/407 datasheet (DS8626), x32 parallelism (2.7-3.6 V): word
+ * programming 16 us, sector erase 16 KiB 250 ms, 64 KiB 550 ms, 128 KiB 1 s
+ * (typical). A per-sector base plus a per-KiB part fits all three:
+ * 143 ms + 6.7 ms/KiB gives 250, 572 and 1001 ms.
+ */
+#include <string.h>
+
+#include "sim.h"
+
+#define KIB 1024u
+
+static const struct iap_flash_region f103c8_regions[] = {
+	{0x08000000u, 1 * KIB, 64},
+};
+
+static const struct iap_flash_region f103cb_regions[] = {
+	{0x08000000u, 1 * KIB, 128},
+};
+
+static const struct iap_flash_region f407vg_regions[] = {
+	{0x08000000u, 16 * KIB, 4},
+	{0x08010000u, 64 * KIB, 1},
+	{0x08020000u, 128 * KIB, 7},
+};
+
+static const struct sim_board boards[] = {
+	{
+		.name = "f103c8",
+		.desc = "STM32F103C8 (Blue Pill), 64 KiB, 1 KiB pages",
+		.regions = f103c8_regions,
+		.region_count = 1,
+		.write_size = 2,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x3C00u,
+				.meta_addr = 0x08003C00u,
+				.meta_size = 0x400u,
+				.app_addr = 0x08004000u,
+				.app_size = 0xC000u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 20 * KIB,
+			},
+		.max_payload = 1024 + 4,
+		.prog_unit_us = 53,
+		.erase_us_per_kib = 20000,
+		.erase_us_base = 0,
+	},
+	{
+		.name = "f103cb",
+		.desc = "STM32F103CB, 128 KiB, 1 KiB pages",
+		.regions = f103cb_regions,
+		.region_count = 1,
+		.write_size = 2,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x3C00u,
+				.meta_addr = 0x08003C00u,
+				.meta_size = 0x400u,
+				.app_addr = 0x08004000u,
+				.app_size = 0x1C000u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 20 * KIB,
+			},
+		.max_payload = 1024 + 4,
+		.prog_unit_us = 53,
+		.erase_us_per_kib = 20000,
+		.erase_us_base = 0,
+	},
+	{
+		.name = "f407vg",
+		.desc = "STM32F407VG, 1 MiB, sectors 4x16K 1x64K 7x128K",
+		.regions = f407vg_regions,
+		.region_count = 3,
+		.write_size = 4,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x4000u,
+				.meta_addr = 0x08004000u,
+				.meta_size = 0x4000u,
+				.app_addr = 0x08008000u,
+				.app_size = 0xF8000u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 128 * KIB,
+			},
+		.max_payload = 4096 + 4,
+		.prog_unit_us = 16,
+		.erase_us_per_kib = 6700,
+		.erase_us_base = 143000,
+	},
+};
+
+const struct sim_board *sim_board_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++) {
+		if (strcmp(boards[i].name, name) == 0) {
+			return &boards[i];
+		}
+	}
+	return NULL;
+}
+
+const struct sim_board *sim_board_all(size_t *count)
+{
+	*count = sizeof(boards) / sizeof(boards[0]);
+	return boards;
+}

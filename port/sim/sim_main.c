@@ -1,1 +1,442 @@
-/* placeholder */
+/*
+ * iap-sim - the bootloader on the host: the portable core's loader over a
+ * simulated board. It only supplies flash, the line, time and the "jump"
+ * (which prints where it would go and exits). See docs/SIMULATOR.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iap/iap_boot.h"
+#include "iap/iap_err.h"
+#include "iap/iap_proto.h"
+#include "iap/iap_server.h"
+#include "sim.h"
+
+#define EXIT_BOOTED 0
+#define EXIT_ERROR  1
+#define EXIT_USAGE  2
+
+#define POLL_MS	    10
+#define GAP_MS	    100
+#define SCRATCH_LEN 1024u
+#define RX_CHUNK    4096u
+#define LINGER_MS   1000
+
+struct opts {
+	const char *board;
+	const char *flash;
+	int stdio;
+	uint32_t hello_ms;
+	uint32_t idle_ms;
+	int request_update;
+	uint64_t cut_after;
+	uint32_t baud;
+	int timing;
+	int list_boards;
+	int quiet;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Status lines: stdout, or stderr when stdout carries the link. */
+static FILE *msg_out;
+static int msg_quiet;
+
+static void say(int always, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg_quiet && !always) {
+		return;
+	}
+	va_start(ap, fmt);
+	fputs("iap-sim: ", msg_out);
+	vfprintf(msg_out, fmt, ap);
+	fputc('\n', msg_out);
+	fflush(msg_out);
+	va_end(ap);
+}
+
+static void fail(const char *what, int err)
+{
+	fflush(msg_out);
+	fprintf(stderr, "iap-sim: error: %s: %s (%d)\n", what,
+		iap_strerror(err), err);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: iap-sim --board NAME --flash FILE [options]\n"
+	      "\n"
+	      "The iapboot bootloader on a simulated board: a file-backed "
+	      "flash\n"
+	      "and a serial line on a pseudo-terminal (or stdin/stdout).\n"
+	      "\n"
+	      "  -b, --board NAME      board to simulate (see --list-boards)\n"
+	      "  -f, --flash FILE      flash contents; created erased if "
+	      "missing\n"
+	      "  -p, --pty             line on a new pseudo-terminal "
+	      "(default)\n"
+	      "  -s, --stdio           line on stdin/stdout; messages on "
+	      "stderr\n"
+	      "      --hello-ms N      with a valid image, wait N ms for a "
+	      "host\n"
+	      "                        before booting it (default 500)\n"
+	      "      --idle-ms N       in update mode, boot a valid image "
+	      "after\n"
+	      "                        N ms without requests (default 0: "
+	      "never)\n"
+	      "  -r, --request-update  start as if the application asked for "
+	      "an\n"
+	      "                        update (the RAM request word is set)\n"
+	      "      --cut-after N     cut the power after N flash operations\n"
+	      "                        (exit code 3)\n"
+	      "      --baud N          pace the line to N baud, 8N1 (default "
+	      "0:\n"
+	      "                        as fast as the host goes)\n"
+	      "      --timing          really spend the flash's datasheet "
+	      "program\n"
+	      "                        and erase times\n"
+	      "  -l, --list-boards     list the boards and exit\n"
+	      "  -q, --quiet           print only the pty line and errors\n"
+	      "  -h, --help            this text\n"
+	      "\n"
+	      "Exit status: 0 booted an image, 1 error, 2 usage, 3 power "
+	      "cut.\n",
+	      out);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9') {
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max) {
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, UINT32_MAX, &v) != 0) {
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+enum {
+	OPT_HELLO = 256,
+	OPT_IDLE,
+	OPT_CUT,
+	OPT_BAUD,
+	OPT_TIMING,
+};
+
+static const struct option long_opts[] = {
+	{"board", required_argument, NULL, 'b'},
+	{"flash", required_argument, NULL, 'f'},
+	{"pty", no_argument, NULL, 'p'},
+	{"stdio", no_argument, NULL, 's'},
+	{"hello-ms", required_argument, NULL, OPT_HELLO},
+	{"idle-ms", required_argument, NULL, OPT_IDLE},
+	{"request-update", no_argument, NULL, 'r'},
+	{"cut-after", required_argument, NULL, OPT_CUT},
+	{"baud", required_argument, NULL, OPT_BAUD},
+	{"timing", no_argument, NULL, OPT_TIMING},
+	{"list-boards", no_argument, NULL, 'l'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Returns 0, or an exit code: EXIT_USAGE, or -1 for --help. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int c, idx = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->hello_ms = 500;
+	while ((c = getopt_long(argc, argv, "b:f:psrlqh", long_opts, &idx)) !=
+	       -1) {
+		int bad = 0;
+
+		switch (c) {
+		case 'b':
+			o->board = optarg;
+			break;
+		case 'f':
+			o->flash = optarg;
+			break;
+		case 'p':
+			o->stdio = 0;
+			break;
+		case 's':
+			o->stdio = 1;
+			break;
+		case OPT_HELLO:
+			bad = parse_u32(optarg, &o->hello_ms);
+			break;
+		case OPT_IDLE:
+			bad = parse_u32(optarg, &o->idle_ms);
+			break;
+		case 'r':
+			o->request_update = 1;
+			break;
+		case OPT_CUT:
+			bad = parse_u64(optarg, UINT64_MAX, &o->cut_after);
+			break;
+		case OPT_BAUD:
+			bad = parse_u32(optarg, &o->baud);
+			break;
+		case OPT_TIMING:
+			o->timing = 1;
+			break;
+		case 'l':
+			o->list_boards = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			return -1;
+		default:
+			return EXIT_USAGE;
+		}
+		if (bad) {
+			/* Numbers are long options only, so idx names it. */
+			fprintf(stderr, "iap-sim: bad number for --%s: %s\n",
+				long_opts[idx].name, optarg);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "iap-sim: unexpected argument: %s\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->list_boards) {
+		return 0;
+	}
+	if (!o->board || !o->flash) {
+		fprintf(stderr, "iap-sim: --board and --flash are required\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void list_boards(void)
+{
+	size_t n;
+	const struct sim_board *b = sim_board_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct iap_layout *l = &b[i].layout;
+		uint32_t size = 0;
+
+		for (uint32_t r = 0; r < b[i].region_count; r++) {
+			size += b[i].regions[r].sector_size *
+				b[i].regions[r].count;
+		}
+		printf("%-8s %s\n"
+		       "         flash %" PRIu32 " KiB at 0x%08" PRIx32
+		       ", write unit %" PRIu32 ", app 0x%08" PRIx32 " (%" PRIu32
+		       " KiB), max payload %u\n",
+		       b[i].name, b[i].desc, size / 1024u, b[i].regions[0].addr,
+		       b[i].write_size, l->app_addr, l->app_size / 1024u,
+		       (unsigned)b[i].max_payload);
+	}
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal must wake up poll() and sleeps. */
+	if (sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGTERM, &sa, NULL) != 0) {
+		return -1;
+	}
+	/* A host that hangs up shows as a write error, not a kill. */
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void report_boot(const struct iap_loader *ld, const struct sim_flash *f)
+{
+	const struct iap_version *v = &ld->boot.hdr.version;
+	char build[16] = "";
+
+	/* As the tools print versions: "+build" only when there is one. */
+	if (v->build) {
+		snprintf(build, sizeof(build), "+%" PRIu32, v->build);
+	}
+	say(0, "boot 0x%08" PRIx32 " version %u.%u.%u%s (%s)",
+	    ld->boot.jump_addr, (unsigned)v->major, (unsigned)v->minor,
+	    (unsigned)v->patch, build, iap_boot_reason_str(ld->exit_reason));
+	say(0,
+	    "flash ops %" PRIu64 " (erase %" PRIu64 ", program %" PRIu64
+	    ", bytes %" PRIu64 ", busy %" PRIu64 " ms)",
+	    f->ops_done, f->erases, f->progs, f->bytes_programmed,
+	    f->busy_us / 1000u);
+}
+
+/* Nothing can happen any more once the input is gone in update mode. */
+static int stuck(const struct iap_loader *ld, const struct sim_link *l)
+{
+	return l->eof && ld->mode == IAP_MODE_UPDATE &&
+	       (!ld->cfg.idle_ms || !ld->srv.app_valid ||
+		ld->srv.state == IAP_STATE_RECEIVING);
+}
+
+/* The bootloader proper. Returns an exit code. */
+static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
+{
+	uint8_t rx_buf[SIM_MAX_PAYLOAD];
+	uint8_t tx_buf[IAP_SERVER_TX_MIN];
+	uint8_t scratch[SCRATCH_LEN];
+	uint8_t in[RX_CHUNK];
+	struct iap_loader_cfg cfg;
+	struct iap_loader ld;
+	uint8_t shown = IAP_MODE_HELLO;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.server.flash = &f->ops;
+	cfg.server.layout = &f->board->layout;
+	cfg.server.loader_version = IAP_LOADER_VERSION(
+		IAP_LOADER_VERSION_MAJOR, IAP_LOADER_VERSION_MINOR,
+		IAP_LOADER_VERSION_PATCH);
+	cfg.server.rx_buf = rx_buf;
+	cfg.server.rx_cap = f->board->max_payload;
+	cfg.server.tx_buf = tx_buf;
+	cfg.server.tx_cap = (uint16_t)sizeof(tx_buf);
+	cfg.server.scratch = scratch;
+	cfg.server.scratch_size = (uint32_t)sizeof(scratch);
+	cfg.server.send = sim_link_send;
+	cfg.server.send_ctx = l;
+	cfg.hello_ms = o->hello_ms;
+	cfg.idle_ms = o->idle_ms;
+	cfg.gap_ms = GAP_MS;
+
+	r = iap_loader_start(&ld, &cfg, o->request_update, sim_now_ms());
+	while (r == IAP_LOADER_RUN) {
+		int n;
+
+		if (ld.mode == IAP_MODE_UPDATE && shown != IAP_MODE_UPDATE) {
+			say(0, "update mode (%s)",
+			    iap_boot_reason_str(ld.boot.reason));
+			shown = IAP_MODE_UPDATE;
+		}
+		if (stop_signal) {
+			fflush(msg_out);
+			fprintf(stderr, "iap-sim: stopped by signal %d\n",
+				(int)stop_signal);
+			return EXIT_ERROR;
+		}
+		if (stuck(&ld, l)) {
+			fail("input closed in update mode", IAP_ERR_IO);
+			return EXIT_ERROR;
+		}
+		n = sim_link_read(l, in, sizeof(in), POLL_MS);
+		if (n < 0) {
+			fail("link", n);
+			return EXIT_ERROR;
+		}
+		r = iap_loader_poll(&ld, sim_now_ms(), in, (size_t)n);
+	}
+	if (r < 0) {
+		fail("loader", r);
+		return EXIT_ERROR;
+	}
+	report_boot(&ld, f);
+	sim_link_linger(l, LINGER_MS);
+	return EXIT_BOOTED;
+}
+
+int main(int argc, char **argv)
+{
+	const struct sim_board *board;
+	struct sim_flash flash;
+	struct sim_link link;
+	struct opts o;
+	int rc;
+
+	msg_out = stdout;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = parse_args(argc, argv, &o);
+	if (rc == -1) {
+		usage(stdout);
+		return 0;
+	}
+	if (rc) {
+		fprintf(stderr, "usage: iap-sim --board NAME --flash FILE "
+				"[options] (--help for the list)\n");
+		return rc;
+	}
+	if (o.list_boards) {
+		list_boards();
+		return 0;
+	}
+	board = sim_board_find(o.board);
+	if (!board) {
+		fprintf(stderr, "iap-sim: unknown board %s (--list-boards)\n",
+			o.board);
+		return EXIT_USAGE;
+	}
+	if (board->max_payload > SIM_MAX_PAYLOAD) {
+		fprintf(stderr, "iap-sim: board %s: payload too large\n",
+			board->name);
+		return EXIT_ERROR;
+	}
+	if (o.stdio) {
+		msg_out = stderr;
+	}
+	msg_quiet = o.quiet;
+	if (install_signals() != 0) {
+		perror("iap-sim: sigaction");
+		return EXIT_ERROR;
+	}
+	if (sim_flash_open(&flash, board, o.flash) != 0) {
+		return EXIT_ERROR;
+	}
+	flash.cut_after = o.cut_after;
+	flash.timing = o.timing;
+	rc = o.stdio ? sim_link_open_stdio(&link) : sim_link_open_pty(&link);
+	if (rc != 0) {
+		sim_flash_close(&flash);
+		return EXIT_ERROR;
+	}
+	link.baud = o.baud;
+	say(0, "board %s (%s), flash %s", board->name, board->desc, o.flash);
+	if (!o.stdio) {
+		say(1, "pty %s", link.path);
+	}
+	rc = run(&o, &flash, &link);
+	sim_link_close(&link);
+	sim_flash_close(&flash);
+	return rc;
+}

@@ -1,0 +1,407 @@
+/*
+ * iap - host side of update protocol v1 (see client.h and docs/PROTOCOL.md).
+ */
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "iap/iap_err.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void iap_client_init(struct iap_client *cl, iap_xport_write_fn wr,
+		     iap_xport_read_fn rd, void *ctx, uint8_t first_seq)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->write = wr;
+	cl->read = rd;
+	cl->ctx = ctx;
+	cl->seq = first_seq;
+	iap_dec_init(&cl->dec, cl->rx_payload, (uint16_t)IAP_FRAME_MAX_PAYLOAD);
+}
+
+static void drop_input(struct iap_client *cl)
+{
+	iap_dec_reset(&cl->dec);
+	cl->in_pos = 0;
+	cl->in_len = 0;
+}
+
+static int send_frame(struct iap_client *cl, size_t n)
+{
+	int err = cl->write(cl->ctx, cl->tx_frame, n);
+
+	if (err) {
+		return err < 0 ? err : IAP_ERR_IO;
+	}
+	cl->tx_bytes += n;
+	return 0;
+}
+
+/*
+ * Read and decode until an answer to cmd with a seq in
+ * [first_seq, first_seq + count) is in cl->dec, or timeout_ms has passed.
+ * Other frames are stale answers (or echoes) and are dropped. Returns 1
+ * (answer ready), 0 (time is up) or the transport's error.
+ */
+static int wait_answer(struct iap_client *cl, uint8_t cmd, uint8_t first_seq,
+		       unsigned int count, uint32_t timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	uint8_t want = (uint8_t)(cmd | IAP_CMD_RESP);
+
+	for (;;) {
+		uint64_t t;
+		int n;
+
+		while (cl->in_pos < cl->in_len) {
+			size_t used = 0;
+			int r = iap_dec_sink(&cl->dec, &cl->in[cl->in_pos],
+					     cl->in_len - cl->in_pos, &used);
+
+			cl->in_pos += used;
+			if (r != IAP_DEC_FRAME) {
+				continue;
+			}
+			if (cl->dec.cmd == want &&
+			    (uint8_t)(cl->dec.seq - first_seq) < count) {
+				return 1;
+			}
+			cl->stale++;
+		}
+		cl->in_pos = 0;
+		cl->in_len = 0;
+		t = now_ms();
+		if (t >= deadline) {
+			return 0;
+		}
+		n = cl->read(cl->ctx, cl->in, sizeof(cl->in),
+			     (uint32_t)(deadline - t));
+		if (n < 0) {
+			return n;
+		}
+		if (n == 0) {
+			return 0; /* the transport waited the whole time */
+		}
+		if ((size_t)n > sizeof(cl->in)) {
+			return IAP_ERR_IO;
+		}
+		cl->rx_bytes += (uint64_t)n;
+		cl->in_len = (size_t)n;
+	}
+}
+
+/* Split the answer in cl->dec into status and body. */
+static int take_answer(struct iap_client *cl, void *resp_buf, size_t resp_cap,
+		       size_t *resp_len)
+{
+	const uint8_t *p = cl->dec.buf;
+	size_t n = cl->dec.frame_len;
+	int status;
+
+	if (n < IAP_STATUS_SIZE) {
+		return IAP_ERR_PROTO;
+	}
+	status = (int16_t)iap_get_le16(p);
+	if (status > 0) {
+		return IAP_ERR_PROTO;
+	}
+	n -= IAP_STATUS_SIZE;
+	if (n > resp_cap) {
+		n = resp_cap;
+	}
+	if (resp_buf && n) {
+		memcpy(resp_buf, p + IAP_STATUS_SIZE, n);
+	}
+	if (resp_len) {
+		*resp_len = resp_buf ? n : 0;
+	}
+	cl->answered = 1;
+	return status;
+}
+
+int iap_client_request(struct iap_client *cl, uint8_t cmd, const void *payload,
+		       uint16_t len, void *resp_buf, size_t resp_cap,
+		       size_t *resp_len, uint32_t timeout_ms,
+		       unsigned int retries)
+{
+	int n;
+
+	cl->answered = 0;
+	cl->tries = 0;
+	if (resp_len) {
+		*resp_len = 0;
+	}
+	/* payload may point into tx_frame itself: the encoder moves it. */
+	n = iap_frame_encode(cl->tx_frame, sizeof(cl->tx_frame), cmd,
+			     (uint8_t)(cl->seq + 1u), payload, len);
+	if (n < 0) {
+		return n;
+	}
+	cl->seq++;
+	cl->requests++;
+	for (;;) {
+		int r = send_frame(cl, (size_t)n);
+
+		if (r) {
+			return r;
+		}
+		cl->tries++;
+		r = wait_answer(cl, cmd, cl->seq, 1, timeout_ms);
+		if (r < 0) {
+			return r;
+		}
+		if (r > 0) {
+			return take_answer(cl, resp_buf, resp_cap, resp_len);
+		}
+		cl->timeouts++;
+		if (cl->tries > retries) {
+			return IAP_ERR_TIMEDOUT;
+		}
+		/* A partial frame left from the silence would swallow the
+		 * start of the next answer. */
+		drop_input(cl);
+		cl->resends++;
+	}
+}
+
+static int parse_info(struct iap_client *cl, const uint8_t *body, size_t len)
+{
+	struct iap_info in;
+	int err = iap_info_decode(body, len, &in);
+
+	if (err) {
+		return err;
+	}
+	cl->info = in;
+	cl->have_info = 1;
+	return 0;
+}
+
+int iap_client_hello(struct iap_client *cl, uint32_t wait_ms)
+{
+	uint8_t body[IAP_INFO_SIZE];
+	uint64_t deadline = now_ms() + wait_ms;
+	unsigned int sent = 0;
+
+	cl->answered = 0;
+	cl->tries = 0;
+	for (;;) {
+		unsigned int count;
+		uint64_t t;
+		uint32_t slice;
+		size_t len = 0;
+		int n, r;
+
+		n = iap_frame_encode(cl->tx_frame, sizeof(cl->tx_frame),
+				     IAP_CMD_INFO, (uint8_t)(cl->seq + 1u),
+				     NULL, 0);
+		if (n < 0) {
+			return n;
+		}
+		cl->seq++;
+		cl->requests++;
+		r = send_frame(cl, (size_t)n);
+		if (r) {
+			return r;
+		}
+		sent++;
+		cl->tries = sent;
+		/* Any of the recent INFOs may be the one answered. */
+		count = sent < IAP_CLIENT_HELLO_WINDOW
+				? sent
+				: IAP_CLIENT_HELLO_WINDOW;
+		t = now_ms();
+		slice = IAP_CLIENT_HELLO_MS;
+		if (deadline > t && deadline - t < slice) {
+			slice = (uint32_t)(deadline - t);
+		}
+		r = wait_answer(cl, IAP_CMD_INFO,
+				(uint8_t)(cl->seq - (count - 1u)), count,
+				slice);
+		if (r < 0) {
+			return r;
+		}
+		if (r > 0) {
+			r = take_answer(cl, body, sizeof(body), &len);
+			if (r) {
+				return r;
+			}
+			return parse_info(cl, body, len);
+		}
+		if (now_ms() >= deadline) {
+			cl->timeouts++;
+			return IAP_ERR_TIMEDOUT;
+		}
+	}
+}
+
+int iap_client_info(struct iap_client *cl, struct iap_info *out)
+{
+	uint8_t body[IAP_INFO_SIZE];
+	size_t len = 0;
+	int err;
+
+	err = iap_client_request(cl, IAP_CMD_INFO, NULL, 0, body, sizeof(body),
+				 &len, IAP_CLIENT_TIMEOUT_MS,
+				 IAP_CLIENT_RETRIES);
+	if (err) {
+		return err;
+	}
+	err = parse_info(cl, body, len);
+	if (!err && out) {
+		*out = cl->info;
+	}
+	return err;
+}
+
+/* Erase time of one sector: datasheet maxima with room to spare (F1 1 KiB
+ * page 40 ms, F4 128 KiB sector up to 4 s with x8 parallelism). */
+static uint64_t sector_erase_ms(uint32_t sector_size)
+{
+	return 100u + 40u * (((uint64_t)sector_size + 1023u) / 1024u);
+}
+
+/* Erase estimate for every sector overlapping [addr, addr + len). */
+static uint64_t span_erase_ms(const struct iap_info *info, uint32_t addr,
+			      uint32_t len)
+{
+	uint64_t lo = addr, hi = (uint64_t)addr + len, total = 0;
+
+	for (uint8_t i = 0; i < info->region_count; i++) {
+		uint64_t ss = info->regions[i].sector_size;
+		uint64_t rs = info->regions[i].addr;
+		uint64_t re = rs + ss * info->regions[i].count;
+		uint64_t a, b;
+
+		if (!ss || hi <= rs || lo >= re) {
+			continue;
+		}
+		a = lo > rs ? (lo - rs) / ss : 0;
+		b = hi < re ? (hi - rs + ss - 1u) / ss
+			    : (uint64_t)info->regions[i].count;
+		total += (b - a) * sector_erase_ms((uint32_t)ss);
+	}
+	return total;
+}
+
+uint32_t iap_client_start_timeout_ms(const struct iap_info *info,
+				     uint32_t image_size)
+{
+	uint64_t ms;
+
+	if (!info || !info->region_count) {
+		return 60000u;
+	}
+	ms = span_erase_ms(info, info->app_addr, image_size ? image_size : 1);
+	/* INFO gives where meta starts, not its size: count its first
+	 * sector twice in case it spans two. */
+	ms += 2u * span_erase_ms(info, info->meta_addr, 1);
+	ms += IAP_CLIENT_TIMEOUT_MS;
+	if (ms < 5000u) {
+		ms = 5000u;
+	}
+	if (ms > 600000u) {
+		ms = 600000u;
+	}
+	return (uint32_t)ms;
+}
+
+uint32_t iap_client_finish_timeout_ms(uint32_t image_size)
+{
+	uint64_t quarters = ((uint64_t)image_size + 262143u) / 262144u;
+
+	return (uint32_t)(5000u + 1000u * quarters);
+}
+
+int iap_client_start(struct iap_client *cl, const struct iap_image_hdr *h)
+{
+	uint8_t req[IAP_START_REQ_SIZE];
+	uint32_t timeout;
+
+	memset(req, 0, 4);
+	req[0] = IAP_SLOT_APP;
+	iap_image_hdr_encode(h, &req[4]);
+	timeout = iap_client_start_timeout_ms(cl->have_info ? &cl->info : NULL,
+					      h->image_size);
+	cl->image_size = h->image_size;
+	return iap_client_request(cl, IAP_CMD_START, req, sizeof(req), NULL, 0,
+				  NULL, timeout, IAP_CLIENT_RETRIES);
+}
+
+int iap_client_write(struct iap_client *cl, uint32_t offset,
+		     const uint8_t *data, uint16_t len, uint32_t *next_off)
+{
+	uint8_t *payload = &cl->tx_frame[IAP_FRAME_HDR_SIZE];
+	uint8_t body[4];
+	size_t blen = 0;
+	size_t plen = (size_t)len + IAP_WRITE_REQ_HDR;
+	int err;
+
+	cl->answered = 0;
+	cl->tries = 0;
+	if (!len || plen > IAP_FRAME_MAX_PAYLOAD ||
+	    (cl->have_info && plen > cl->info.max_payload)) {
+		return IAP_ERR_OVERFLOW;
+	}
+	/* Assemble the payload where the frame will hold it. */
+	iap_put_le32(payload, offset);
+	memmove(&payload[IAP_WRITE_REQ_HDR], data, len);
+	err = iap_client_request(cl, IAP_CMD_WRITE, payload, (uint16_t)plen,
+				 body, sizeof(body), &blen,
+				 IAP_CLIENT_TIMEOUT_MS, IAP_CLIENT_RETRIES);
+	if (cl->answered && blen == sizeof(body)) {
+		if (next_off) {
+			*next_off = iap_get_le32(body);
+		}
+	} else if (cl->answered && !err) {
+		cl->answered = 0;
+		return IAP_ERR_PROTO;
+	}
+	return err;
+}
+
+int iap_client_finish(struct iap_client *cl)
+{
+	return iap_client_request(cl, IAP_CMD_FINISH, NULL, 0, NULL, 0, NULL,
+				  iap_client_finish_timeout_ms(cl->image_size),
+				  IAP_CLIENT_RETRIES);
+}
+
+int iap_client_boot(struct iap_client *cl)
+{
+	return iap_client_request(cl, IAP_CMD_BOOT, NULL, 0, NULL, 0, NULL,
+				  IAP_CLIENT_TIMEOUT_MS, IAP_CLIENT_RETRIES);
+}
+
+int iap_client_abort(struct iap_client *cl)
+{
+	return iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0, NULL,
+				  IAP_CLIENT_TIMEOUT_MS, IAP_CLIENT_RETRIES);
+}
+
+const char *iap_client_cmd_name(uint8_t cmd)
+{
+	switch (cmd & (uint8_t)~IAP_CMD_RESP) {
+	case IAP_CMD_INFO:
+		return "INFO";
+	case IAP_CMD_START:
+		return "START";
+	case IAP_CMD_WRITE:
+		return "WRITE";
+	case IAP_CMD_FINISH:
+		return "FINISH";
+	case IAP_CMD_BOOT:
+		return "BOOT";
+	case IAP_CMD_ABORT:
+		return "ABORT";
+	default:
+		return "?";
+	}
+}

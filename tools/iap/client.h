@@ -1,0 +1,161 @@
+/*
+ * iap - host side of update protocol v1, independent of the transport.
+ *
+ * The client sends one request at a time and waits for the answer with the
+ * same seq (stop and wait). When no answer arrives in time it sends the very
+ * same frame again (same seq): the device answers a repeated request from
+ * its cache without executing it twice, so a lost answer costs one resend
+ * and never a second erase or write. Answers carrying another seq are left
+ * over from earlier requests and are dropped.
+ *
+ * A struct iap_client holds both frame buffers (about 128 KiB); allocate it
+ * with calloc() or give it static storage rather than putting it on a small
+ * stack.
+ */
+#ifndef IAP_CLIENT_H
+#define IAP_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iap/iap_image.h"
+#include "iap/iap_proto.h"
+
+/*
+ * Transport callbacks. write sends all len bytes and returns 0 or a negative
+ * IAP_ERR_*. read waits up to timeout_ms for at least one byte and returns
+ * the number of bytes stored in buf (1..cap), 0 when the time ran out, or a
+ * negative IAP_ERR_*.
+ */
+typedef int (*iap_xport_write_fn)(void *ctx, const uint8_t *data, size_t len);
+typedef int (*iap_xport_read_fn)(void *ctx, uint8_t *buf, size_t cap,
+				 uint32_t timeout_ms);
+
+#define IAP_CLIENT_TIMEOUT_MS	1000u /* INFO, WRITE, BOOT, ABORT */
+#define IAP_CLIENT_RETRIES	5u    /* resends after the first try */
+#define IAP_CLIENT_HELLO_MS	100u  /* INFO repeat period while waiting */
+#define IAP_CLIENT_HELLO_WINDOW 16u   /* answers to the last n hellos count */
+
+struct iap_client {
+	iap_xport_write_fn write;
+	iap_xport_read_fn read;
+	void *ctx;
+
+	uint8_t seq; /* seq of the last request sent */
+	struct iap_dec dec;
+	uint8_t rx_payload[IAP_FRAME_MAX_PAYLOAD];
+	uint8_t tx_frame[IAP_FRAME_MAX_PAYLOAD + IAP_FRAME_OVERHEAD];
+	uint8_t in[512]; /* bytes read but not yet fed to the decoder */
+	size_t in_pos, in_len;
+
+	/* What the device said in its last INFO answer. */
+	struct iap_info info;
+	int have_info;
+	uint32_t image_size; /* of the update started, for FINISH's timeout */
+
+	/* Outcome of the last request. */
+	int answered;	    /* 1: the result is the device's own status */
+	unsigned int tries; /* frames sent for it */
+
+	/* Statistics over the client's life. */
+	uint32_t requests, resends, stale, timeouts;
+	uint64_t tx_bytes, rx_bytes;
+};
+
+/**
+ * iap_client_init() - set up cl over a transport. The first request uses
+ * seq first_seq + 1; pass a varying value (time, pid) so a device still
+ * holding the answer to an earlier session's request does not mistake a
+ * new request for a resend. Cannot fail.
+ */
+void iap_client_init(struct iap_client *cl, iap_xport_write_fn wr,
+		     iap_xport_read_fn rd, void *ctx, uint8_t first_seq);
+
+/**
+ * iap_client_request() - send cmd with payload (len bytes) under a new seq
+ * and wait up to timeout_ms for its answer; on silence send the same frame
+ * again, up to retries more times. The answer's body (what follows the
+ * status) is copied into resp_buf, at most resp_cap bytes, and *resp_len
+ * receives the number copied (resp_buf and resp_len may be NULL).
+ *
+ * Returns the device's status (0 or a negative IAP_ERR_*; cl->answered is
+ * 1), or, with cl->answered 0: IAP_ERR_TIMEDOUT after retries + 1 tries,
+ * IAP_ERR_PROTO for an answer too short to hold a status, IAP_ERR_OVERFLOW
+ * for a payload too long for a frame, or the transport's error.
+ */
+int iap_client_request(struct iap_client *cl, uint8_t cmd, const void *payload,
+		       uint16_t len, void *resp_buf, size_t resp_cap,
+		       size_t *resp_len, uint32_t timeout_ms,
+		       unsigned int retries);
+
+/**
+ * iap_client_hello() - send INFO every IAP_CLIENT_HELLO_MS until the device
+ * answers or wait_ms has passed.
+ * A device with a valid application listens only for a short window after
+ * reset, so this is how a session starts. An answer to any of the last
+ * IAP_CLIENT_HELLO_WINDOW INFOs of this call is taken. On success cl->info is
+ * filled. Returns 0, IAP_ERR_TIMEDOUT, the device's status, IAP_ERR_BADMSG for
+ * an INFO body that does not parse, or the transport's error.
+ */
+int iap_client_hello(struct iap_client *cl, uint32_t wait_ms);
+
+/**
+ * iap_client_info() - ask for INFO; fills cl->info and, if out is not NULL,
+ * *out. Returns 0, IAP_ERR_BADMSG (body does not parse) or as
+ * iap_client_request().
+ */
+int iap_client_info(struct iap_client *cl, struct iap_info *out);
+
+/**
+ * iap_client_start() - START an update of the application slot with header
+ * h. The device checks the header and erases before it answers, so the
+ * timeout comes from iap_client_start_timeout_ms(). Returns as
+ * iap_client_request().
+ */
+int iap_client_start(struct iap_client *cl, const struct iap_image_hdr *h);
+
+/**
+ * iap_client_write() - WRITE len bytes of the payload at offset (multiples
+ * of the device's write_size, len + 4 within its max_payload). *next_off
+ * (may be NULL) receives the offset the device expects next, also when it
+ * refuses the chunk. Returns as iap_client_request(), or IAP_ERR_PROTO for
+ * an answer without next_offset.
+ */
+int iap_client_write(struct iap_client *cl, uint32_t offset,
+		     const uint8_t *data, uint16_t len, uint32_t *next_off);
+
+/**
+ * iap_client_finish() - FINISH: the device hashes the slot and commits the
+ * metadata. Returns as iap_client_request().
+ */
+int iap_client_finish(struct iap_client *cl);
+
+/** iap_client_boot() - BOOT. Returns as iap_client_request(). */
+int iap_client_boot(struct iap_client *cl);
+
+/** iap_client_abort() - ABORT the update in progress. As above. */
+int iap_client_abort(struct iap_client *cl);
+
+/**
+ * iap_client_start_timeout_ms() - how long START may take: a generous
+ * erase estimate for every sector of the meta region and of the first
+ * image_size bytes of the slot, from the INFO geometry, at least 5 s.
+ * Without geometry (region_count 0) a fixed 60 s. Returns milliseconds.
+ */
+uint32_t iap_client_start_timeout_ms(const struct iap_info *info,
+				     uint32_t image_size);
+
+/**
+ * iap_client_finish_timeout_ms() - how long FINISH may take: hashing
+ * image_size bytes of flash plus writing the metadata (5 s + 1 s per
+ * 256 KiB). Returns milliseconds.
+ */
+uint32_t iap_client_finish_timeout_ms(uint32_t image_size);
+
+/**
+ * iap_client_cmd_name() - "INFO", "START" ... for a command byte.
+ * Returns a static string, "?" for unknown commands.
+ */
+const char *iap_client_cmd_name(uint8_t cmd);
+
+#endif /* IAP_CLIENT_H */

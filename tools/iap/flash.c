@@ -1,0 +1,628 @@
+/*
+ * iap flash - upload an .iap image to a device running the iapboot loader.
+ *
+ * Everything that can be checked on the host is checked before the first
+ * byte goes out: the file (header and hash) before the port is opened, the
+ * image against the device's INFO before START. START is the point of no
+ * return: the device erases its slot there.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "iap/iap_err.h"
+#include "iap_cli.h"
+#include "serial.h"
+
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+
+#define DEFAULT_BAUD	115200u
+#define DEFAULT_WAIT_MS 5000u
+#define WAIT_NOTICE_MS	500u /* say "reset the device" after this long */
+#define PROGRESS_MS	100u
+
+struct flash_opts {
+	const char *port;
+	const char *file;
+	uint32_t baud;
+	uint32_t wait_ms;
+	uint32_t chunk; /* 0: as large as the device takes */
+	int no_boot;
+	int force;
+	int quiet;
+};
+
+struct progress {
+	int on;	 /* draw anything at all */
+	int tty; /* redraw one line; else plain lines at quarters */
+	uint64_t t0, last;
+	uint32_t total;
+	unsigned int next_quarter;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: iap flash --port PORT [OPTIONS] FILE.iap\n"
+		"\n"
+		"Upload an .iap image to a device in the iapboot bootloader, "
+		"then start it.\n"
+		"\n"
+		"options:\n"
+		"  -p, --port PORT   serial port (/dev/ttyUSB0, COM3, "
+		"/dev/pts/N ...)\n"
+		"  -b, --baud N      line speed (default %u)\n"
+		"  -w, --wait MS     how long to keep calling the device, "
+		"e.g. while you\n"
+		"                    reset it into its hello window "
+		"(default %u)\n"
+		"  -c, --chunk N     at most N data bytes per WRITE (default: "
+		"the most the\n"
+		"                    device accepts)\n"
+		"      --no-boot     stay in the bootloader after the update\n"
+		"  -f, --force       skip the host-side checks against the "
+		"device (size,\n"
+		"                    address, board, loader version): the "
+		"device still checks\n"
+		"  -q, --quiet       print errors only\n"
+		"  -h, --help        this text\n"
+		"\n"
+		"exit status: 0 updated, 1 failed (file, port, device), "
+		"2 usage error\n",
+		DEFAULT_BAUD, DEFAULT_WAIT_MS);
+}
+
+static int parse_opts(int argc, char **argv, struct flash_opts *o)
+{
+	static const struct option longopts[] = {
+		{"port", required_argument, NULL, 'p'},
+		{"baud", required_argument, NULL, 'b'},
+		{"wait", required_argument, NULL, 'w'},
+		{"chunk", required_argument, NULL, 'c'},
+		{"no-boot", no_argument, NULL, 'N'},
+		{"force", no_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->baud = DEFAULT_BAUD;
+	o->wait_ms = DEFAULT_WAIT_MS;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:b:w:c:fqh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'p':
+			o->port = optarg;
+			break;
+		case 'b':
+			if (iap_parse_u32(optarg, &o->baud) || !o->baud) {
+				fprintf(stderr, "iap flash: bad --baud '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			if (iap_parse_u32(optarg, &o->wait_ms)) {
+				fprintf(stderr, "iap flash: bad --wait '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			if (iap_parse_u32(optarg, &o->chunk) || !o->chunk) {
+				fprintf(stderr, "iap flash: bad --chunk '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			o->no_boot = 1;
+			break;
+		case 'f':
+			o->force = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "iap flash: %s\n",
+			optind >= argc ? "no image file given"
+				       : "only one image file, please");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o->file = argv[optind];
+	if (!o->port) {
+		fprintf(stderr, "iap flash: --port is required "
+				"('iap list-ports' shows them)\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* "1.2.3+4", or "1.2.3" when there is no build number. */
+static void fmt_version(char *buf, size_t len, unsigned int major,
+			unsigned int minor, unsigned int patch,
+			unsigned long build)
+{
+	if (build) {
+		snprintf(buf, len, "%u.%u.%u+%lu", major, minor, patch, build);
+	} else {
+		snprintf(buf, len, "%u.%u.%u", major, minor, patch);
+	}
+}
+
+static void fmt_loader(char *buf, size_t len, uint32_t v)
+{
+	snprintf(buf, len, "%u.%u.%u", (unsigned int)(v >> 16) & 0xFFu,
+		 (unsigned int)(v >> 8) & 0xFFu, (unsigned int)v & 0xFFu);
+}
+
+static void fmt_size(char *buf, size_t len, uint32_t n)
+{
+	if (n % 1024u == 0) {
+		snprintf(buf, len, "%lu KiB", (unsigned long)n / 1024u);
+	} else {
+		snprintf(buf, len, "%lu bytes", (unsigned long)n);
+	}
+}
+
+static void print_device(const struct iap_info *in)
+{
+	char loader[16], inst[48], slot[32];
+
+	fmt_loader(loader, sizeof(loader), in->loader_version);
+	fmt_size(slot, sizeof(slot), in->app_size);
+	if (in->app_valid) {
+		fmt_version(inst, sizeof(inst), in->app_ver_major,
+			    in->app_ver_minor, in->app_ver_patch,
+			    (unsigned long)in->app_ver_build);
+	} else {
+		snprintf(inst, sizeof(inst), "none");
+	}
+	printf("device: iapboot loader %s, board id 0x%08lx, app slot "
+	       "0x%08lx (%s), max frame %u, installed: %s%s\n",
+	       loader, (unsigned long)in->board_id, (unsigned long)in->app_addr,
+	       slot, in->max_payload, inst,
+	       in->state == IAP_STATE_RECEIVING ? " (update interrupted)" : "");
+}
+
+/* The geometry the transfer depends on; no --force skips these. */
+static int check_device(const struct iap_info *in)
+{
+	if (in->proto_version != IAP_PROTO_VERSION) {
+		fprintf(stderr,
+			"iap flash: the device speaks protocol v%u, this iap "
+			"speaks v%u\n",
+			in->proto_version, IAP_PROTO_VERSION);
+		return -1;
+	}
+	if (in->max_payload < IAP_MIN_PAYLOAD || !in->write_size ||
+	    in->write_size > 256u || (in->write_size & (in->write_size - 1u)) ||
+	    in->write_size + IAP_WRITE_REQ_HDR > in->max_payload) {
+		fprintf(stderr,
+			"iap flash: the device reports an unusable geometry "
+			"(max frame %u, write size %lu)\n",
+			in->max_payload, (unsigned long)in->write_size);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the device would refuse at START, said in the user's terms. */
+static int check_image(const char *file, const struct iap_image_hdr *h,
+		       const struct iap_info *in)
+{
+	char a[16], b[16];
+
+	if (h->image_size > in->app_size) {
+		fprintf(stderr,
+			"iap flash: %s: image is %lu bytes but the device's "
+			"application slot holds %lu\n",
+			file, (unsigned long)h->image_size,
+			(unsigned long)in->app_size);
+		return -1;
+	}
+	if (h->load_addr != in->app_addr) {
+		fprintf(stderr,
+			"iap flash: %s: image is linked for 0x%08lx but the "
+			"device's application slot starts at 0x%08lx\n",
+			file, (unsigned long)h->load_addr,
+			(unsigned long)in->app_addr);
+		return -1;
+	}
+	if (h->board_id && in->board_id && h->board_id != in->board_id) {
+		fprintf(stderr,
+			"iap flash: %s: image is built for board id 0x%08lx "
+			"but the device is board id 0x%08lx\n",
+			file, (unsigned long)h->board_id,
+			(unsigned long)in->board_id);
+		return -1;
+	}
+	if (h->min_loader > in->loader_version) {
+		fmt_loader(a, sizeof(a), h->min_loader);
+		fmt_loader(b, sizeof(b), in->loader_version);
+		fprintf(stderr,
+			"iap flash: %s: image needs bootloader %s or newer "
+			"but the device runs %s\n",
+			file, a, b);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Say why a request failed: the device's own refusal, silence, or the
+ * line. what is "START" or "WRITE at offset 12288".
+ */
+static void report_failure(const struct iap_client *cl,
+			   const struct iap_serial *port, const char *port_name,
+			   const char *cmd, const char *what, int err)
+{
+	if (cl->answered) {
+		fprintf(stderr, "iap flash: device refused %s: %s (%s, %d)\n",
+			what, iap_strerror(err), iap_err_name(err), err);
+	} else if (err == IAP_ERR_TIMEDOUT) {
+		fprintf(stderr,
+			"iap flash: no answer from the device after %u tries "
+			"(%s)\n",
+			cl->tries, what);
+	} else if (err == IAP_ERR_IO) {
+		fprintf(stderr, "iap flash: %s: %s (%s)\n", port_name,
+			iap_serial_last_error(port), what);
+	} else {
+		fprintf(stderr, "iap flash: %s failed: %s (%s, %d)\n", cmd,
+			iap_strerror(err), iap_err_name(err), err);
+	}
+}
+
+static double kib(uint64_t n)
+{
+	return (double)n / 1024.0;
+}
+
+static void progress_start(struct progress *p, const struct flash_opts *o,
+			   uint32_t total)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = !o->quiet;
+	p->tty = isatty(STDERR_FILENO);
+	p->t0 = now_ms();
+	p->total = total;
+	p->next_quarter = 1;
+}
+
+static void progress_update(struct progress *p, uint32_t done)
+{
+	uint64_t t = now_ms();
+	double secs = (double)(t - p->t0) / 1000.0;
+	double rate = secs > 0.0 ? (double)done / secs : 0.0;
+	unsigned int pct =
+		p->total ? (unsigned int)((uint64_t)done * 100u / p->total)
+			 : 100u;
+
+	if (!p->on) {
+		return;
+	}
+	if (p->tty) {
+		char bar[21];
+		unsigned int fill = pct / 5u, eta = 0;
+
+		if (done < p->total && t - p->last < PROGRESS_MS) {
+			return;
+		}
+		p->last = t;
+		for (unsigned int i = 0; i < 20u; i++) {
+			bar[i] = i < fill ? '#' : '.';
+		}
+		bar[20] = '\0';
+		if (rate > 0.0) {
+			eta = (unsigned int)((double)(p->total - done) / rate +
+					     0.5);
+		}
+		fprintf(stderr,
+			"\r[%s] %3u%%  %.1f/%.1f KiB  %.1f KiB/s  ETA "
+			"%u:%02u ",
+			bar, pct, kib(done), kib(p->total), rate / 1024.0,
+			eta / 60u, eta % 60u);
+		if (done >= p->total) {
+			fputc('\n', stderr);
+		}
+		fflush(stderr);
+		return;
+	}
+	while (p->next_quarter <= 4u && pct >= 25u * p->next_quarter) {
+		fprintf(stderr, "%3u%%  %.1f/%.1f KiB  %.1f KiB/s\n",
+			25u * p->next_quarter, kib(done), kib(p->total),
+			rate / 1024.0);
+		p->next_quarter++;
+	}
+}
+
+/* The transfer proper: START, WRITEs, FINISH. Returns 0 or -1 (said). */
+static int transfer(struct iap_client *cl, struct iap_serial *port,
+		    const struct flash_opts *o, const struct iap_image_hdr *h,
+		    const uint8_t *payload)
+{
+	const struct iap_info *in = &cl->info;
+	uint32_t ws = in->write_size;
+	uint32_t chunk = in->max_payload - IAP_WRITE_REQ_HDR;
+	uint32_t padded = (h->image_size + ws - 1u) / ws * ws;
+	uint64_t t_start, t_written, t_done;
+	struct progress prog;
+	uint8_t *buf;
+	uint32_t off = 0;
+	char what[64];
+	int err;
+
+	if (o->chunk && o->chunk < chunk) {
+		chunk = o->chunk;
+	}
+	chunk -= chunk % ws;
+	if (!chunk) {
+		fprintf(stderr,
+			"iap flash: --chunk %lu is smaller than the device's "
+			"write size %lu\n",
+			(unsigned long)o->chunk, (unsigned long)ws);
+		return -1;
+	}
+	/* The last unit is padded with erased bytes, as the device expects. */
+	buf = malloc(padded);
+	if (!buf) {
+		fprintf(stderr, "iap flash: out of memory\n");
+		return -1;
+	}
+	memset(buf, IAP_FLASH_ERASED, padded);
+	memcpy(buf, payload, h->image_size);
+
+	t_start = now_ms();
+	err = iap_client_start(cl, h);
+	if (err) {
+		report_failure(cl, port, o->port, "START", "START", err);
+		free(buf);
+		return -1;
+	}
+	t_written = now_ms();
+	progress_start(&prog, o, h->image_size);
+	while (off < padded) {
+		uint32_t n = padded - off < chunk ? padded - off : chunk;
+		uint32_t next = 0;
+
+		if (interrupted) {
+			if (prog.on && prog.tty) {
+				fputc('\n', stderr);
+			}
+			iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0,
+					   NULL, IAP_CLIENT_TIMEOUT_MS, 0);
+			fprintf(stderr,
+				"iap flash: interrupted at offset %lu; the "
+				"device has no application now and stays in "
+				"its bootloader\n",
+				(unsigned long)off);
+			free(buf);
+			return -1;
+		}
+		err = iap_client_write(cl, off, &buf[off], (uint16_t)n, &next);
+		if (err) {
+			if (prog.on && prog.tty) {
+				fputc('\n', stderr);
+			}
+			snprintf(what, sizeof(what), "WRITE at offset %lu",
+				 (unsigned long)off);
+			report_failure(cl, port, o->port, "WRITE", what, err);
+			free(buf);
+			return -1;
+		}
+		if (next != off + n) {
+			if (prog.on && prog.tty) {
+				fputc('\n', stderr);
+			}
+			fprintf(stderr,
+				"iap flash: the device expects offset %lu "
+				"after WRITE at offset %lu (%lu bytes)\n",
+				(unsigned long)next, (unsigned long)off,
+				(unsigned long)n);
+			free(buf);
+			return -1;
+		}
+		off += n;
+		progress_update(&prog,
+				off < h->image_size ? off : h->image_size);
+	}
+	free(buf);
+	t_done = now_ms();
+	err = iap_client_finish(cl);
+	if (err) {
+		report_failure(cl, port, o->port, "FINISH", "FINISH", err);
+		return -1;
+	}
+	if (!o->quiet) {
+		uint64_t t_end = now_ms();
+		double secs = (double)(t_end - t_start) / 1000.0;
+		double rate = secs > 0.0 ? (double)h->image_size / secs : 0.0;
+
+		double line = (double)o->baud / 10.0;
+
+		printf("verified and committed: %.1f KiB in %.1f s (%.1f "
+		       "KiB/s, ",
+		       kib(h->image_size), secs, rate / 1024.0);
+		if (rate <= line * 1.05) {
+			printf("%.0f%% of the %lu baud line rate)\n",
+			       rate * 100.0 / line, (unsigned long)o->baud);
+		} else {
+			/* A pseudo-terminal ignores the baud rate. */
+			printf("faster than a %lu baud line: not a real "
+			       "UART)\n",
+			       (unsigned long)o->baud);
+		}
+		printf("  erase %.2f s, transfer %.2f s, verify and commit "
+		       "%.2f s; %lu resends\n",
+		       (double)(t_written - t_start) / 1000.0,
+		       (double)(t_done - t_written) / 1000.0,
+		       (double)(t_end - t_done) / 1000.0,
+		       (unsigned long)cl->resends);
+	}
+	return 0;
+}
+
+static int say_hello(struct iap_client *cl, struct iap_serial *port,
+		     const struct flash_opts *o)
+{
+	uint32_t first =
+		o->wait_ms < WAIT_NOTICE_MS ? o->wait_ms : WAIT_NOTICE_MS;
+	int err = iap_client_hello(cl, first);
+
+	if (err == IAP_ERR_TIMEDOUT && o->wait_ms > first) {
+		if (!o->quiet) {
+			fprintf(stderr,
+				"waiting for the device on %s (reset it now "
+				"if it is running its application) ...\n",
+				o->port);
+		}
+		err = iap_client_hello(cl, o->wait_ms - first);
+	}
+	if (!err) {
+		return 0;
+	}
+	if (err == IAP_ERR_TIMEDOUT) {
+		fprintf(stderr,
+			"iap flash: no answer from the device on %s within %lu "
+			"ms (is it in its bootloader? reset it during "
+			"--wait)\n",
+			o->port, (unsigned long)o->wait_ms);
+	} else {
+		report_failure(cl, port, o->port, "INFO", "INFO", err);
+	}
+	return -1;
+}
+
+int iap_cmd_flash(int argc, char **argv)
+{
+	struct flash_opts o;
+	struct iap_image_hdr h;
+	struct iap_serial *port = NULL;
+	struct iap_client *cl = NULL;
+	struct sigaction sa, old_sa;
+	uint8_t *payload = NULL;
+	char err[IAP_ERRMSG_SIZE];
+	char ver[48];
+	int rc = EXIT_FAIL;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc) {
+		return rc < 0 ? 0 : rc;
+	}
+	rc = EXIT_FAIL;
+	err[0] = '\0';
+	if (iap_file_load(o.file, &h, &payload, err, sizeof(err))) {
+		fprintf(stderr, "iap flash: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (iap_serial_open(&port, o.port, o.baud, err, sizeof(err))) {
+		fprintf(stderr, "iap flash: %s\n", err);
+		goto out;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		fprintf(stderr, "iap flash: out of memory\n");
+		goto out;
+	}
+	/* Start from a seq a previous session is unlikely to have used. */
+	iap_client_init(cl, iap_serial_write, iap_serial_read, port,
+			(uint8_t)(now_ms() ^ (uint64_t)getpid()));
+	if (say_hello(cl, port, &o)) {
+		goto out;
+	}
+	if (!o.quiet) {
+		print_device(&cl->info);
+	}
+	if (check_device(&cl->info)) {
+		goto out;
+	}
+	if (check_image(o.file, &h, &cl->info)) {
+		if (!o.force) {
+			fprintf(stderr, "iap flash: nothing was sent (--force "
+					"sends it anyway and lets the device "
+					"decide)\n");
+			goto out;
+		}
+		fprintf(stderr, "iap flash: --force: sending it anyway\n");
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_sa);
+	if (transfer(cl, port, &o, &h, payload)) {
+		sigaction(SIGINT, &old_sa, NULL);
+		goto out;
+	}
+	sigaction(SIGINT, &old_sa, NULL);
+
+	fmt_version(ver, sizeof(ver), h.version.major, h.version.minor,
+		    h.version.patch, (unsigned long)h.version.build);
+	if (o.no_boot) {
+		if (!o.quiet) {
+			printf("installed %s; staying in the bootloader "
+			       "(--no-boot)\n",
+			       ver);
+		}
+		rc = 0;
+		goto out;
+	}
+	{
+		int e = iap_client_boot(cl);
+
+		if (e) {
+			report_failure(cl, port, o.port, "BOOT", "BOOT", e);
+			fprintf(stderr,
+				"iap flash: %s is installed and verified; "
+				"the device boots it at its next "
+				"reset\n",
+				ver);
+			goto out;
+		}
+	}
+	if (!o.quiet) {
+		printf("booting %s\n", ver);
+	}
+	rc = 0;
+out:
+	free(cl);
+	iap_serial_close(port);
+	free(payload);
+	return rc;
+}
