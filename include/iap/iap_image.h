@@ -91,9 +91,11 @@ int iap_image_hdr_decode(const uint8_t in[IAP_IMAGE_HDR_SIZE],
 
 /**
  * iap_image_check_fit() - what the header alone says against a layout:
- * size 1..app_size (IAP_ERR_FBIG), load_addr == app_addr (IAP_ERR_RANGE),
- * board id (IAP_ERR_BOARD), minimum bootloader version (IAP_ERR_OLDLOADER).
- * Nothing is read from flash. Returns 0 or the first failure.
+ * size 0 (IAP_ERR_BADMSG), size over app_size (IAP_ERR_FBIG), load_addr !=
+ * app_addr (IAP_ERR_RANGE), board id (IAP_ERR_BOARD), minimum bootloader
+ * version (IAP_ERR_OLDLOADER), a signature this loader cannot check
+ * (IAP_ERR_NOTSUP). Nothing is read from flash. Returns 0 or the first
+ * failure.
  */
 int iap_image_check_fit(const struct iap_image_hdr *h,
 			const struct iap_layout *l, uint32_t loader_version);
