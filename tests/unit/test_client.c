@@ -57,10 +57,10 @@ static void fake_init(struct fake *f)
 static void fake_queue(struct fake *f, uint8_t cmd, uint8_t seq, int16_t status,
 		       const uint8_t *body, uint16_t len)
 {
-	uint8_t payload[IAP_STATUS_SIZE + IAP_INFO_SIZE];
+	uint8_t payload[IAP_STATUS_SIZE + IAP_INFO_SIZE + 64];
 	int n;
 
-	assert_true(len <= IAP_INFO_SIZE);
+	assert_true(len <= IAP_INFO_SIZE + 64);
 	iap_put_le16(payload, (uint16_t)status);
 	if (len) {
 		memcpy(&payload[IAP_STATUS_SIZE], body, len);
@@ -235,6 +235,35 @@ static void test_request_gets_its_answer(void **state)
 	/* The next request takes the next seq. */
 	assert_int_equal(iap_client_boot(cl), 0);
 	assert_int_equal(f.seqs[1], 43);
+	free(cl);
+}
+
+/* Later versions append to INFO: a longer body must still parse. */
+static void test_info_longer_body_accepted(void **state)
+{
+	struct fake f;
+	struct iap_client *cl = new_client(&f, 0);
+	struct iap_info in, got;
+	uint8_t body[IAP_INFO_SIZE + 64];
+	size_t n;
+
+	(void)state;
+	fake_info(&in);
+	in.region_count = IAP_INFO_MAX_REGIONS;
+	for (unsigned int i = 0; i < IAP_INFO_MAX_REGIONS; i++) {
+		in.regions[i].addr = 0x08000000u + 0x10000u * i;
+		in.regions[i].sector_size = 0x4000u;
+		in.regions[i].count = 4;
+	}
+	memset(body, 0xEE, sizeof(body));
+	n = iap_info_encode(&in, body);
+	assert_int_equal(n, IAP_INFO_SIZE);
+	f.silent = 1;
+	fake_queue(&f, IAP_CMD_INFO | IAP_CMD_RESP, 1, 0, body,
+		   (uint16_t)sizeof(body));
+	assert_int_equal(iap_client_info(cl, &got), 0);
+	assert_int_equal(got.region_count, IAP_INFO_MAX_REGIONS);
+	assert_int_equal(got.regions[3].addr, 0x08030000u);
 	free(cl);
 }
 
@@ -623,6 +652,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_gets_its_answer),
+		cmocka_unit_test(test_info_longer_body_accepted),
 		cmocka_unit_test(test_seq_wraps),
 		cmocka_unit_test(test_lost_answer_resent_with_same_seq),
 		cmocka_unit_test(test_stale_answers_ignored),

@@ -82,10 +82,11 @@ static void usage(FILE *out)
 		"the most the\n"
 		"                    device accepts)\n"
 		"      --no-boot     stay in the bootloader after the update\n"
-		"  -f, --force       skip the host-side checks against the "
-		"device (size,\n"
-		"                    address, board, loader version): the "
-		"device still checks\n"
+		"  -f, --force       send the image even when it fails the "
+		"host-side checks\n"
+		"                    (size, address, board, loader version); "
+		"the device\n"
+		"                    still checks and refuses it\n"
 		"  -q, --quiet       print errors only\n"
 		"  -h, --help        this text\n"
 		"\n"
@@ -213,10 +214,11 @@ static void print_device(const struct iap_info *in)
 	} else {
 		snprintf(inst, sizeof(inst), "none");
 	}
-	printf("device: iapboot loader %s, board id 0x%08lx, app slot "
+	printf("device: iapboot loader %s, board id 0x%08lx%s, app slot "
 	       "0x%08lx (%s), max frame %u, installed: %s%s\n",
-	       loader, (unsigned long)in->board_id, (unsigned long)in->app_addr,
-	       slot, in->max_payload, inst,
+	       loader, (unsigned long)in->board_id,
+	       in->board_id ? "" : " (any)", (unsigned long)in->app_addr, slot,
+	       in->max_payload, inst,
 	       in->state == IAP_STATE_RECEIVING ? " (update interrupted)" : "");
 }
 
@@ -295,12 +297,12 @@ static void report_failure(const struct iap_client *cl,
 	if (cl->answered) {
 		fprintf(stderr, "iap flash: device refused %s: %s (%s, %d)\n",
 			what, iap_strerror(err), iap_err_name(err), err);
-	} else if (err == IAP_ERR_TIMEDOUT) {
+	} else if (err == IAP_ERR_TIMEDOUT && cl->tries) {
 		fprintf(stderr,
 			"iap flash: no answer from the device after %u tries "
 			"(%s)\n",
 			cl->tries, what);
-	} else if (err == IAP_ERR_IO) {
+	} else if (err == IAP_ERR_IO || err == IAP_ERR_TIMEDOUT) {
 		fprintf(stderr, "iap flash: %s: %s (%s)\n", port_name,
 			iap_serial_last_error(port), what);
 	} else {
@@ -535,7 +537,7 @@ int iap_cmd_flash(int argc, char **argv)
 	struct iap_image_hdr h;
 	struct iap_serial *port = NULL;
 	struct iap_client *cl = NULL;
-	struct sigaction sa, old_sa;
+	void (*old_sigint)(int);
 	uint8_t *payload = NULL;
 	char err[IAP_ERRMSG_SIZE];
 	char ver[48];
@@ -582,18 +584,23 @@ int iap_cmd_flash(int argc, char **argv)
 		fprintf(stderr, "iap flash: --force: sending it anyway\n");
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_sa);
+	/* Plain C signal(): the tool also builds where sigaction is absent. */
+	old_sigint = signal(SIGINT, on_sigint);
 	if (transfer(cl, port, &o, &h, payload)) {
-		sigaction(SIGINT, &old_sa, NULL);
+		signal(SIGINT, old_sigint == SIG_ERR ? SIG_DFL : old_sigint);
 		goto out;
 	}
-	sigaction(SIGINT, &old_sa, NULL);
+	signal(SIGINT, old_sigint == SIG_ERR ? SIG_DFL : old_sigint);
 
 	fmt_version(ver, sizeof(ver), h.version.major, h.version.minor,
 		    h.version.patch, (unsigned long)h.version.build);
+	if (interrupted) {
+		fprintf(stderr,
+			"iap flash: interrupted; %s is installed and verified, "
+			"the device stays in its bootloader\n",
+			ver);
+		goto out;
+	}
 	if (o.no_boot) {
 		if (!o.quiet) {
 			printf("installed %s; staying in the bootloader "
