@@ -14,6 +14,7 @@
 #include "iap/iap_proto.h"
 #include "iap/iap_sha256.h"
 #include "iap_cli.h"
+#include "pack.h"
 
 /* Where any Cortex-M keeps SRAM (the ARMv7-M "SRAM" region). */
 #define RAM_LO 0x20000000u
@@ -86,44 +87,71 @@ static int parse_format(const char *s, enum iap_input_fmt *fmt)
  * numbers a developer needs: the initial stack pointer must be in RAM and
  * the reset handler a Thumb address inside the image.
  */
-static int check_vectors(const char *name, const uint8_t *data, uint32_t size,
-			 uint32_t addr)
+int iap_check_vectors(const char *name, const uint8_t *data, uint32_t size,
+		      uint32_t addr, const char *hint, char *err, size_t errlen)
 {
 	uint32_t sp, pc;
 	uint64_t end = (uint64_t)addr + size;
 
 	if (size < 8) {
-		fprintf(stderr,
-			"%s: %u bytes is too small to hold a vector table\n",
-			name, size);
+		snprintf(err, errlen,
+			 "%s: %u bytes is too small to hold a vector table",
+			 name, size);
 		return IAP_ERR_NOEXEC;
 	}
 	sp = iap_get_le32(data);
 	pc = iap_get_le32(data + 4);
 	if (sp < RAM_LO || sp > RAM_HI || (sp & 3u) != 0) {
-		fprintf(stderr,
-			"%s: initial stack pointer 0x%08x is not a "
-			"word-aligned "
-			"RAM address (0x%08x..0x%08x): not a Cortex-M vector "
-			"table?\n",
-			name, sp, RAM_LO, RAM_HI);
+		snprintf(err, errlen,
+			 "%s: initial stack pointer 0x%08x is not a "
+			 "word-aligned RAM address (0x%08x..0x%08x): not a "
+			 "Cortex-M vector table?",
+			 name, sp, RAM_LO, RAM_HI);
 		return IAP_ERR_NOEXEC;
 	}
 	if ((pc & 1u) == 0) {
-		fprintf(stderr,
-			"%s: reset vector 0x%08x lacks the Thumb bit: not a "
-			"Cortex-M vector table?\n",
-			name, pc);
+		snprintf(err, errlen,
+			 "%s: reset vector 0x%08x lacks the Thumb bit: not a "
+			 "Cortex-M vector table?",
+			 name, pc);
 		return IAP_ERR_NOEXEC;
 	}
 	if ((pc & ~1u) < (uint64_t)addr + 8u || (pc & ~1u) >= end) {
-		fprintf(stderr,
+		snprintf(
+			err, errlen,
 			"%s: reset vector 0x%08x is outside the image "
-			"(0x%08x..0x%08llx): linked for another address? "
-			"(--addr)\n",
-			name, pc, addr, (unsigned long long)end);
+			"(0x%08x..0x%08llx): linked for another address?%s%s%s",
+			name, pc, addr, (unsigned long long)end,
+			hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
 		return IAP_ERR_RANGE;
 	}
+	return 0;
+}
+
+int iap_pack_payload(const char *name, const uint8_t *data, uint32_t size,
+		     uint32_t addr, const char *hint, struct iap_image_hdr *h,
+		     char *err, size_t errlen)
+{
+	int r;
+
+	if (size == 0) {
+		snprintf(err, errlen, "%s: the image is empty", name);
+		return IAP_ERR_INVAL;
+	}
+	if ((uint64_t)addr + size > 0x100000000ull) {
+		snprintf(err, errlen,
+			 "%s: %u bytes at 0x%08x run past the 32-bit address "
+			 "space",
+			 name, size, addr);
+		return IAP_ERR_RANGE;
+	}
+	r = iap_check_vectors(name, data, size, addr, hint, err, errlen);
+	if (r < 0) {
+		return r;
+	}
+	h->image_size = size;
+	h->load_addr = addr;
+	iap_sha256(data, size, h->sha256);
 	return 0;
 }
 
@@ -270,27 +298,13 @@ int iap_cmd_pack(int argc, char **argv)
 	if (blob.addr_known) {
 		addr = blob.addr;
 	}
-	if (blob.size == 0) {
-		fprintf(stderr, "%s: the image is empty\n", in);
+	r = iap_pack_payload(in, blob.data, blob.size, addr, "--addr", &h, err,
+			     sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
 		iap_blob_free(&blob);
 		return 1;
 	}
-	if ((uint64_t)addr + blob.size > 0x100000000ull) {
-		fprintf(stderr,
-			"%s: %u bytes at 0x%08x run past the 32-bit address "
-			"space\n",
-			in, blob.size, addr);
-		iap_blob_free(&blob);
-		return 1;
-	}
-	if (check_vectors(in, blob.data, blob.size, addr) < 0) {
-		iap_blob_free(&blob);
-		return 1;
-	}
-
-	h.image_size = blob.size;
-	h.load_addr = addr;
-	iap_sha256(blob.data, blob.size, h.sha256);
 	r = iap_file_save(out, &h, blob.data, err, sizeof(err));
 	iap_blob_free(&blob);
 	if (r < 0) {
