@@ -1,0 +1,49 @@
+/*
+ * iapboot - bootloader settings of the STM32 port. A board's board.h (or
+ * the build, -D...) may set any of them first; these are the defaults.
+ */
+#ifndef IAP_CONFIG_H
+#define IAP_CONFIG_H
+
+/* With a valid image, listen this long after reset for a host's hello. */
+#ifndef IAP_CFG_HELLO_MS
+#define IAP_CFG_HELLO_MS 500
+#endif
+
+/*
+ * In update mode with a valid image (the application asked for an update),
+ * boot that image again after this long without a request: a device whose
+ * host never comes keeps running its application. 0 = wait forever.
+ */
+#ifndef IAP_CFG_IDLE_MS
+#define IAP_CFG_IDLE_MS 30000
+#endif
+
+/* A line quiet this long drops a half-received frame. */
+#ifndef IAP_CFG_GAP_MS
+#define IAP_CFG_GAP_MS 100
+#endif
+
+#ifndef IAP_CFG_BAUD
+#define IAP_CFG_BAUD 115200
+#endif
+
+/* Hashing and read-back buffer; larger only saves loop turns. */
+#ifndef IAP_CFG_SCRATCH_SIZE
+#define IAP_CFG_SCRATCH_SIZE 256
+#endif
+
+#if IAP_CFG_SCRATCH_SIZE < 16
+#error "IAP_CFG_SCRATCH_SIZE: the core needs at least 16 bytes"
+#endif
+#if IAP_CFG_MAX_PAYLOAD < 260
+#error "IAP_CFG_MAX_PAYLOAD: a START request (260 bytes) must fit"
+#endif
+#if IAP_CFG_MAX_PAYLOAD > 65535
+#error "IAP_CFG_MAX_PAYLOAD: the frame length field is 16 bits"
+#endif
+#if (IAP_CFG_RX_RING & (IAP_CFG_RX_RING - 1)) != 0 || IAP_CFG_RX_RING < 64
+#error "IAP_CFG_RX_RING: a power of two, at least 64"
+#endif
+
+#endif /* IAP_CONFIG_H */

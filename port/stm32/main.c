@@ -1,0 +1,109 @@
+/*
+ * iapboot - the bootloader's main on STM32: the same loop as the host
+ * simulator's (port/sim/sim_main.c). Every decision is the core's
+ * (iap_loader_start/iap_loader_poll); this file only wires the port to it.
+ */
+#include "iap/iap_boot.h"
+#include "iap/iap_err.h"
+#include "iap/iap_port.h"
+#include "stm32_port.h"
+
+#ifndef IAP_LOADER_VERSION_MAJOR
+#error "the build sets IAP_LOADER_VERSION_MAJOR/_MINOR/_PATCH"
+#endif
+
+#define RX_CHUNK 64u
+
+static uint8_t rx_buf[IAP_CFG_MAX_PAYLOAD];
+static uint8_t tx_buf[IAP_SERVER_TX_MIN];
+static uint8_t scratch[IAP_CFG_SCRATCH_SIZE];
+static struct iap_loader loader;
+
+static int send_line(void *ctx, const uint8_t *data, size_t len)
+{
+	(void)ctx;
+	return iap_port_tx(data, len);
+}
+
+static const struct iap_layout layout = {
+	.boot_addr = IAP_LAYOUT_BOOT_ADDR,
+	.boot_size = IAP_LAYOUT_BOOT_SIZE,
+	.meta_addr = IAP_LAYOUT_META_ADDR,
+	.meta_size = IAP_LAYOUT_META_SIZE,
+	.app_addr = IAP_LAYOUT_APP_ADDR,
+	.app_size = IAP_LAYOUT_APP_SIZE,
+	.ram_addr = IAP_LAYOUT_RAM_ADDR,
+	.ram_size = IAP_LAYOUT_RAM_SIZE,
+	.board_id = IAP_LAYOUT_BOARD_ID,
+};
+
+static const struct iap_loader_cfg loader_cfg = {
+	.server =
+		{
+			.flash = &stm32_flash,
+			.layout = &layout,
+			.loader_version =
+				IAP_LOADER_VERSION(IAP_LOADER_VERSION_MAJOR,
+						   IAP_LOADER_VERSION_MINOR,
+						   IAP_LOADER_VERSION_PATCH),
+			.rx_buf = rx_buf,
+			.rx_cap = IAP_CFG_MAX_PAYLOAD,
+			.tx_buf = tx_buf,
+			.tx_cap = sizeof(tx_buf),
+			.scratch = scratch,
+			.scratch_size = sizeof(scratch),
+			.send = send_line,
+			.send_ctx = 0,
+		},
+	.hello_ms = IAP_CFG_HELLO_MS,
+	.idle_ms = IAP_CFG_IDLE_MS,
+	.gap_ms = IAP_CFG_GAP_MS,
+};
+
+#ifdef IAP_TEST_SEMIHOST
+#include "semihost.h"
+
+/* Test builds end the run where the decision shows (see semihost.h). */
+static void test_report(int r)
+{
+	if (r < 0) {
+		stm32_semihost_exit(STM32_TEST_EXIT_ERROR);
+	}
+	if (loader.mode == IAP_MODE_UPDATE) {
+		stm32_semihost_exit(STM32_TEST_EXIT_UPDATE +
+				    loader.boot.reason);
+	}
+}
+#else
+static void test_report(int r)
+{
+	(void)r;
+}
+#endif
+
+int main(void)
+{
+	uint8_t chunk[RX_CHUNK];
+	int r;
+
+	r = iap_port_init();
+	if (!r) {
+		r = iap_loader_start(&loader, &loader_cfg,
+				     iap_port_take_request(),
+				     iap_port_now_ms());
+	}
+	test_report(r);
+	while (r == IAP_LOADER_RUN) {
+		size_t n = iap_port_rx(chunk, sizeof(chunk));
+
+		r = iap_loader_poll(&loader, iap_port_now_ms(), chunk, n);
+		iap_port_watchdog_kick();
+	}
+	test_report(r);
+	if (r != IAP_LOADER_JUMP) {
+		/* A dead line (or a layout the core refuses): start again from
+		 * a clean reset rather than sit here. */
+		stm32_reset();
+	}
+	iap_port_jump(loader.boot.jump_addr);
+}
