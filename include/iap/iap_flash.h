@@ -41,7 +41,9 @@ struct iap_flash {
 	/*
 	 * Program len bytes at addr; addr and len are multiples of write_size
 	 * and every unit written is erased. Returns 0, IAP_ERR_ALIGN,
-	 * IAP_ERR_FAULT (outside the flash), IAP_ERR_NOTERASED or IAP_ERR_IO.
+	 * IAP_ERR_FAULT (outside the flash or a protected region),
+	 * IAP_ERR_NOTERASED, IAP_ERR_PERM (write protection),
+	 * IAP_ERR_TIMEDOUT (controller stuck busy) or IAP_ERR_IO.
 	 */
 	int (*prog)(void *ctx, uint32_t addr, const void *buf, uint32_t len);
 	/* Erase the one sector that starts at addr. Returns 0 or IAP_ERR_*. */

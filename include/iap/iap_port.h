@@ -48,6 +48,9 @@ void iap_port_watchdog_kick(void);
  */
 void iap_port_jump(uint32_t app_addr) __attribute__((noreturn));
 
+/** iap_port_reset() - system reset (after an unrecoverable error). */
+void iap_port_reset(void) __attribute__((noreturn));
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,8 @@ struct opts {
 	uint32_t idle_ms;
 	int request_update;
 	uint64_t cut_after;
+	int cut_mode;
+	uint64_t cut_seed;
 	uint32_t baud;
 	int timing;
 	int list_boards;
@@ -95,13 +97,18 @@ static void usage(FILE *out)
 	      "                        before booting it (default 500)\n"
 	      "      --idle-ms N       in update mode, boot a valid image "
 	      "after\n"
-	      "                        N ms without requests (default 0: "
-	      "never)\n"
+	      "                        N ms without requests (default 30000,"
+	      " 0: never)\n"
 	      "  -r, --request-update  start as if the application asked for "
 	      "an\n"
 	      "                        update (the RAM request word is set)\n"
 	      "      --cut-after N     cut the power after N flash operations\n"
 	      "                        (exit code 3)\n"
+	      "      --cut-mode MODE   what the cut does to the operation it "
+	      "hits:\n"
+	      "                        clean (nothing, default) or torn (part "
+	      "of it)\n"
+	      "      --cut-seed N      seed of the torn model (default 1)\n"
 	      "      --baud N          pace the line to N baud, 8N1 (default "
 	      "0:\n"
 	      "                        as fast as the host goes)\n"
@@ -149,6 +156,8 @@ enum {
 	OPT_HELLO = 256,
 	OPT_IDLE,
 	OPT_CUT,
+	OPT_CUT_MODE,
+	OPT_CUT_SEED,
 	OPT_BAUD,
 	OPT_TIMING,
 };
@@ -162,6 +171,8 @@ static const struct option long_opts[] = {
 	{"idle-ms", required_argument, NULL, OPT_IDLE},
 	{"request-update", no_argument, NULL, 'r'},
 	{"cut-after", required_argument, NULL, OPT_CUT},
+	{"cut-mode", required_argument, NULL, OPT_CUT_MODE},
+	{"cut-seed", required_argument, NULL, OPT_CUT_SEED},
 	{"baud", required_argument, NULL, OPT_BAUD},
 	{"timing", no_argument, NULL, OPT_TIMING},
 	{"list-boards", no_argument, NULL, 'l'},
@@ -177,6 +188,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->hello_ms = 500;
+	o->idle_ms = 30000; /* as the STM32 port (IAP_CFG_IDLE_MS) */
+	o->cut_mode = SIM_CUT_CLEAN;
+	o->cut_seed = 1;
 	while ((c = getopt_long(argc, argv, "b:f:psrlqh", long_opts, &idx)) !=
 	       -1) {
 		int bad = 0;
@@ -205,6 +219,22 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CUT:
 			bad = parse_u64(optarg, UINT64_MAX, &o->cut_after);
+			break;
+		case OPT_CUT_MODE:
+			if (strcmp(optarg, "clean") == 0) {
+				o->cut_mode = SIM_CUT_CLEAN;
+			} else if (strcmp(optarg, "torn") == 0) {
+				o->cut_mode = SIM_CUT_TORN;
+			} else {
+				fprintf(stderr,
+					"iap-sim: --cut-mode is clean or torn, "
+					"not %s\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_CUT_SEED:
+			bad = parse_u64(optarg, UINT64_MAX, &o->cut_seed);
 			break;
 		case OPT_BAUD:
 			bad = parse_u32(optarg, &o->baud);
@@ -424,6 +454,9 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	flash.cut_after = o.cut_after;
+	flash.cut_mode = o.cut_mode;
+	flash.cut_seed = o.cut_seed;
+	flash.cut_action = SIM_CUT_EXIT;
 	flash.timing = o.timing;
 	rc = o.stdio ? sim_link_open_stdio(&link) : sim_link_open_pty(&link);
 	if (rc != 0) {

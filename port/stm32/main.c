@@ -103,7 +103,7 @@ int main(void)
 	if (r != IAP_LOADER_JUMP) {
 		/* A dead line (or a layout the core refuses): start again from
 		 * a clean reset rather than sit here. */
-		stm32_reset();
+		iap_port_reset();
 	}
 	iap_port_jump(loader.boot.jump_addr);
 }

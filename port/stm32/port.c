@@ -67,7 +67,7 @@ int stm32_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want,
 	return 0;
 }
 
-void stm32_reset(void)
+void iap_port_reset(void)
 {
 	cm_dsb();
 	SCB_AIRCR = SCB_AIRCR_VECTKEY | (SCB_AIRCR & SCB_AIRCR_PRIGROUP) |

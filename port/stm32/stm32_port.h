@@ -60,8 +60,6 @@ struct stm32_clocks {
 int stm32_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want,
 	       uint32_t spins);
 
-/** stm32_reset() - system reset through SCB->AIRCR. */
-void stm32_reset(void) __attribute__((noreturn));
 
 /* clock_f1.c / clock_f4.c */
 

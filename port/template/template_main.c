@@ -71,9 +71,8 @@ int main(void)
 		iap_port_watchdog_kick();
 	}
 	if (r != IAP_LOADER_JUMP) {
-		/* A dead line: reset the chip here (your port's reset). */
-		for (;;) {
-		}
+		/* A dead line: start again from a clean reset. */
+		iap_port_reset();
 	}
 	iap_port_jump(loader.boot.jump_addr);
 }

@@ -83,3 +83,10 @@ void iap_port_jump(uint32_t app_addr)
 	for (;;) {
 	}
 }
+
+/* Reset the chip (on Cortex-M: SCB->AIRCR = VECTKEY | SYSRESETREQ). */
+void iap_port_reset(void)
+{
+	for (;;) {
+	}
+}
