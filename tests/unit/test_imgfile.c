@@ -3,14 +3,6 @@
  * built byte by byte here, so no cross compiler is needed), raw binaries,
  * the .iap container and its failure modes, and the number parsers.
  */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE 1
-#endif
-
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "helper_cli.h"
 #include "helper_elf.h"
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
@@ -30,49 +22,7 @@
 #include "iap/iap_sha256.h"
 #include "iap_cli.h"
 
-static char tmpdir[64];
-static char pathbuf[256];
 static char err[IAP_ERRMSG_SIZE];
-
-static const char *tpath(const char *name)
-{
-	snprintf(pathbuf, sizeof(pathbuf), "%s/%s", tmpdir, name);
-	return pathbuf;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int exists(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0;
-}
 
 /* One Intel HEX line with its checksum, appended to out. */
 static void hexline(char *out, uint8_t type, uint16_t off, const uint8_t *d,
@@ -96,62 +46,36 @@ static void hexline_ela(char *out, uint16_t upper)
 	hexline(out, 0x04, 0, d, 2);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/iap-imgfile-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d) {
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			unlink(tpath(e->d_name));
-		}
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
-
 /* ---- Intel HEX ---------------------------------------------------- */
 
 static void test_hex_round_trip(void **state)
 {
 	uint8_t data[300];
 	struct iap_blob b;
-	char *text;
+	char text[2048];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(data); i++) {
 		data[i] = (uint8_t)(i * 31u + 7u);
 	}
 	/* Start just below a 64 KiB boundary: a second type 04 is needed. */
-	assert_int_equal(iap_ihex_write(tpath("rt.hex"), 0x0800FFF8u, data,
+	assert_int_equal(iap_ihex_write(tp("rt.hex"), 0x0800FFF8u, data,
 					sizeof(data), 0x08000101u, err,
 					sizeof(err)),
 			 0);
-	assert_false(exists(tpath("rt.hex.tmp")));
+	assert_false(exists(tp("rt.hex.tmp")));
 
-	text = read_text(tpath("rt.hex"));
+	slurp(tp("rt.hex"), text, sizeof(text));
 	assert_non_null(strstr(text, ":020000040800F2\n"));
 	assert_non_null(strstr(text, ":020000040801F1\n"));
 	assert_non_null(strstr(text, ":0400000508000101ED\n"));
 	assert_non_null(strstr(text, ":00000001FF\n"));
 	/* No data line runs across the boundary: first one holds 8 bytes. */
 	assert_non_null(strstr(text, ":08FFF800"));
-	free(text);
 
-	assert_int_equal(iap_blob_load(tpath("rt.hex"), IAP_FMT_AUTO, &b, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		iap_blob_load(tp("rt.hex"), IAP_FMT_AUTO, &b, err, sizeof(err)),
+		0);
 	assert_int_equal(b.addr, 0x0800FFF8u);
 	assert_int_equal(b.size, sizeof(data));
 	assert_int_equal(b.addr_known, 1);
@@ -175,10 +99,10 @@ static void test_hex_known_record(void **state)
 	struct iap_blob b;
 
 	(void)state;
-	write_file(tpath("k.hex"), text, strlen(text));
-	assert_int_equal(iap_blob_load(tpath("k.hex"), IAP_FMT_HEX, &b, err,
-				       sizeof(err)),
-			 0);
+	write_file(tp("k.hex"), text, strlen(text));
+	assert_int_equal(
+		iap_blob_load(tp("k.hex"), IAP_FMT_HEX, &b, err, sizeof(err)),
+		0);
 	assert_int_equal(b.addr, 0x0100);
 	assert_int_equal(b.size, sizeof(want));
 	assert_memory_equal(b.data, want, sizeof(want));
@@ -188,8 +112,8 @@ static void test_hex_known_record(void **state)
 	char bom[sizeof(text) + 3] = "\xEF\xBB\xBF";
 
 	strcat(bom, text);
-	write_file(tpath("bom.hex"), bom, strlen(bom));
-	assert_int_equal(iap_blob_load(tpath("bom.hex"), IAP_FMT_AUTO, &b, err,
+	write_file(tp("bom.hex"), bom, strlen(bom));
+	assert_int_equal(iap_blob_load(tp("bom.hex"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 0);
 	assert_int_equal(b.addr, 0x0100);
@@ -214,9 +138,9 @@ static void test_hex_ela_and_gaps(void **state)
 	hexline(text, 0x03, 0x0000, start, 4); /* ignored */
 	hexline(text, 0x05, 0x0000, start, 4);
 	strcat(text, ":00000001FF\n");
-	write_file(tpath("gap.hex"), text, strlen(text));
+	write_file(tp("gap.hex"), text, strlen(text));
 
-	assert_int_equal(iap_blob_load(tpath("gap.hex"), IAP_FMT_AUTO, &b, err,
+	assert_int_equal(iap_blob_load(tp("gap.hex"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 0);
 	assert_int_equal(b.addr, 0x0800FFF0u);
@@ -241,10 +165,10 @@ static void test_hex_segment_address(void **state)
 	hexline(text, 0x02, 0, seg, 2);
 	hexline(text, 0x00, 0xFFFE, d, 4); /* 0x1FFFE, 0x1FFFF, 0x10000.. */
 	strcat(text, ":00000001FF\n");
-	write_file(tpath("seg.hex"), text, strlen(text));
-	assert_int_equal(iap_blob_load(tpath("seg.hex"), IAP_FMT_HEX, &b, err,
-				       sizeof(err)),
-			 0);
+	write_file(tp("seg.hex"), text, strlen(text));
+	assert_int_equal(
+		iap_blob_load(tp("seg.hex"), IAP_FMT_HEX, &b, err, sizeof(err)),
+		0);
 	assert_int_equal(b.addr, 0x10000u);
 	assert_int_equal(b.size, 0x10000u);
 	assert_int_equal(b.data[0], 0x33);
@@ -261,12 +185,12 @@ static void expect_hex_error(const char *text, int r, const char *msg)
 	struct iap_blob b;
 	char want[300];
 
-	write_file(tpath("bad.hex"), text, strlen(text));
-	assert_int_equal(iap_blob_load(tpath("bad.hex"), IAP_FMT_AUTO, &b, err,
+	write_file(tp("bad.hex"), text, strlen(text));
+	assert_int_equal(iap_blob_load(tp("bad.hex"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 r);
 	assert_null(b.data);
-	snprintf(want, sizeof(want), "%s%s", tpath("bad.hex"), msg);
+	snprintf(want, sizeof(want), "%s%s", tp("bad.hex"), msg);
 	if (strncmp(err, want, strlen(want)) != 0) {
 		fail_msg("got \"%s\", want \"%s...\"", err, want);
 	}
@@ -381,9 +305,9 @@ static void test_elf_segments_by_paddr(void **state)
 	}
 	memset(data, 0x5A, sizeof(data));
 	n = helper_make_elf(elf, 1, 1, 40, s, 3);
-	write_file(tpath("app.elf"), elf, n);
+	write_file(tp("app.elf"), elf, n);
 
-	assert_int_equal(iap_blob_load(tpath("app.elf"), IAP_FMT_AUTO, &b, err,
+	assert_int_equal(iap_blob_load(tp("app.elf"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 0);
 	assert_int_equal(b.addr_known, 1);
@@ -397,9 +321,9 @@ static void test_elf_segments_by_paddr(void **state)
 	iap_blob_free(&b);
 
 	/* Forcing the format gives the same result. */
-	assert_int_equal(iap_blob_load(tpath("app.elf"), IAP_FMT_ELF, &b, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		iap_blob_load(tp("app.elf"), IAP_FMT_ELF, &b, err, sizeof(err)),
+		0);
 	assert_int_equal(b.size, 0x60);
 	iap_blob_free(&b);
 }
@@ -408,8 +332,8 @@ static void expect_elf_error(const uint8_t *elf, size_t n, const char *msg)
 {
 	struct iap_blob b;
 
-	write_file(tpath("bad.elf"), elf, n);
-	assert_int_equal(iap_blob_load(tpath("bad.elf"), IAP_FMT_AUTO, &b, err,
+	write_file(tp("bad.elf"), elf, n);
+	assert_int_equal(iap_blob_load(tp("bad.elf"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 IAP_ERR_BADMSG);
 	assert_null(b.data);
@@ -483,8 +407,8 @@ static void test_elf_64bit_rejected(void **state)
 	iap_put_le32(e + 20, 1);
 	iap_put_le16(e + 52, 64);
 	iap_put_le16(e + 54, 56);
-	write_file(tpath("x64.elf"), e, sizeof(e));
-	assert_int_equal(iap_blob_load(tpath("x64.elf"), IAP_FMT_AUTO, &b, err,
+	write_file(tp("x64.elf"), e, sizeof(e));
+	assert_int_equal(iap_blob_load(tp("x64.elf"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 IAP_ERR_BADMSG);
 	assert_non_null(strstr(err, "not a 32-bit little-endian ARM ELF"));
@@ -499,8 +423,8 @@ static void test_bin_load(void **state)
 	struct iap_blob b;
 
 	(void)state;
-	write_file(tpath("app.bin"), d, sizeof(d));
-	assert_int_equal(iap_blob_load(tpath("app.bin"), IAP_FMT_AUTO, &b, err,
+	write_file(tp("app.bin"), d, sizeof(d));
+	assert_int_equal(iap_blob_load(tp("app.bin"), IAP_FMT_AUTO, &b, err,
 				       sizeof(err)),
 			 0);
 	assert_int_equal(b.addr_known, 0);
@@ -509,21 +433,21 @@ static void test_bin_load(void **state)
 	iap_blob_free(&b);
 
 	/* A HEX file forced to binary is just bytes. */
-	write_file(tpath("t.hex"), ":00000001FF\n", 12);
-	assert_int_equal(iap_blob_load(tpath("t.hex"), IAP_FMT_BIN, &b, err,
-				       sizeof(err)),
-			 0);
+	write_file(tp("t.hex"), ":00000001FF\n", 12);
+	assert_int_equal(
+		iap_blob_load(tp("t.hex"), IAP_FMT_BIN, &b, err, sizeof(err)),
+		0);
 	assert_int_equal(b.size, 12);
 	iap_blob_free(&b);
 
-	write_file(tpath("empty.bin"), "", 0);
-	assert_int_equal(iap_blob_load(tpath("empty.bin"), IAP_FMT_AUTO, &b,
-				       err, sizeof(err)),
+	write_file(tp("empty.bin"), "", 0);
+	assert_int_equal(iap_blob_load(tp("empty.bin"), IAP_FMT_AUTO, &b, err,
+				       sizeof(err)),
 			 IAP_ERR_BADMSG);
 	assert_non_null(strstr(err, "empty file"));
 
-	assert_int_equal(iap_blob_load(tpath("missing.bin"), IAP_FMT_AUTO, &b,
-				       err, sizeof(err)),
+	assert_int_equal(iap_blob_load(tp("missing.bin"), IAP_FMT_AUTO, &b, err,
+				       sizeof(err)),
 			 IAP_ERR_IO);
 	assert_non_null(strstr(err, "missing.bin: cannot open"));
 }
@@ -554,8 +478,8 @@ static void save_sample(const char *name)
 	struct iap_image_hdr h;
 
 	make_hdr(&h);
-	assert_int_equal(
-		iap_file_save(tpath(name), &h, payload, err, sizeof(err)), 0);
+	assert_int_equal(iap_file_save(tp(name), &h, payload, err, sizeof(err)),
+			 0);
 }
 
 static void test_iap_round_trip(void **state)
@@ -567,12 +491,11 @@ static void test_iap_round_trip(void **state)
 	(void)state;
 	make_hdr(&h);
 	assert_int_equal(
-		iap_file_save(tpath("rt.iap"), &h, payload, err, sizeof(err)),
-		0);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", tpath("rt.iap"));
+		iap_file_save(tp("rt.iap"), &h, payload, err, sizeof(err)), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", tp("rt.iap"));
 	assert_false(exists(tmp));
-	assert_int_equal(
-		iap_file_load(tpath("rt.iap"), &g, &p, err, sizeof(err)), 0);
+	assert_int_equal(iap_file_load(tp("rt.iap"), &g, &p, err, sizeof(err)),
+			 0);
 	assert_memory_equal(&g, &h, sizeof(h));
 	assert_memory_equal(p, payload, sizeof(payload));
 	free(p);
@@ -580,10 +503,9 @@ static void test_iap_round_trip(void **state)
 	/* Overwriting an existing file replaces it. */
 	h.version.build = 5;
 	assert_int_equal(
-		iap_file_save(tpath("rt.iap"), &h, payload, err, sizeof(err)),
-		0);
-	assert_int_equal(
-		iap_file_load(tpath("rt.iap"), &g, &p, err, sizeof(err)), 0);
+		iap_file_save(tp("rt.iap"), &h, payload, err, sizeof(err)), 0);
+	assert_int_equal(iap_file_load(tp("rt.iap"), &g, &p, err, sizeof(err)),
+			 0);
 	assert_int_equal(g.version.build, 5);
 	free(p);
 }
@@ -595,10 +517,9 @@ static void expect_iap_error(const char *name, int r, const char *msg)
 	uint8_t *p = (uint8_t *)1;
 	char want[400];
 
-	assert_int_equal(iap_file_load(tpath(name), &h, &p, err, sizeof(err)),
-			 r);
+	assert_int_equal(iap_file_load(tp(name), &h, &p, err, sizeof(err)), r);
 	assert_null(p);
-	snprintf(want, sizeof(want), "%s: %s", tpath(name), msg);
+	snprintf(want, sizeof(want), "%s: %s", tp(name), msg);
 	if (strcmp(err, want) != 0) {
 		fail_msg("got \"%s\", want \"%s\"", err, want);
 	}
@@ -608,11 +529,11 @@ static void test_iap_truncated(void **state)
 {
 	(void)state;
 	save_sample("t.iap");
-	assert_int_equal(truncate(tpath("t.iap"), 256 + 1000), 0);
+	assert_int_equal(truncate(tp("t.iap"), 256 + 1000), 0);
 	expect_iap_error("t.iap", IAP_ERR_INVAL,
 			 "truncated: header says 5000 payload bytes, file has "
 			 "1000");
-	assert_int_equal(truncate(tpath("t.iap"), 100), 0);
+	assert_int_equal(truncate(tp("t.iap"), 100), 0);
 	expect_iap_error("t.iap", IAP_ERR_INVAL,
 			 "truncated: 100 bytes, the header alone is 256");
 }
@@ -623,7 +544,7 @@ static void test_iap_trailing_bytes(void **state)
 
 	(void)state;
 	save_sample("tr.iap");
-	f = fopen(tpath("tr.iap"), "ab");
+	f = fopen(tp("tr.iap"), "ab");
 	assert_non_null(f);
 	fputs("junk", f);
 	fclose(f);
@@ -632,24 +553,11 @@ static void test_iap_trailing_bytes(void **state)
 			 "file has 5004");
 }
 
-static void flip_byte(const char *name, long off)
-{
-	FILE *f = fopen(tpath(name), "r+b");
-	int c;
-
-	assert_non_null(f);
-	fseek(f, off, SEEK_SET);
-	c = fgetc(f);
-	fseek(f, off, SEEK_SET);
-	fputc(c ^ 0x01, f);
-	fclose(f);
-}
-
 static void test_iap_payload_corrupt(void **state)
 {
 	(void)state;
 	save_sample("p.iap");
-	flip_byte("p.iap", 256 + 4321);
+	flip_byte(tp("p.iap"), 256 + 4321);
 	expect_iap_error("p.iap", IAP_ERR_CORRUPT,
 			 "payload SHA-256 does not match the header");
 }
@@ -658,18 +566,18 @@ static void test_iap_header_corrupt(void **state)
 {
 	(void)state;
 	save_sample("h.iap");
-	flip_byte("h.iap", 24); /* ver_major */
+	flip_byte(tp("h.iap"), 24); /* ver_major */
 	expect_iap_error("h.iap", IAP_ERR_CORRUPT,
 			 "header CRC mismatch: the header is damaged");
 
 	save_sample("m.iap");
-	flip_byte("m.iap", 0);
+	flip_byte(tp("m.iap"), 0);
 	expect_iap_error("m.iap", IAP_ERR_BADMSG,
 			 "not an .iap image (magic 0x49504148, expected "
 			 "0x49504149 \"IAPI\")");
 
 	save_sample("f.iap");
-	flip_byte("f.iap", 4); /* format 1 -> 0 */
+	flip_byte(tp("f.iap"), 4); /* format 1 -> 0 */
 	expect_iap_error("f.iap", IAP_ERR_BADMSG,
 			 "image format 0 is not supported (this tool reads "
 			 "format 1)");
@@ -683,14 +591,14 @@ static void test_iap_missing_and_blob(void **state)
 
 	(void)state;
 	assert_int_equal(
-		iap_file_load(tpath("none.iap"), &h, &p, err, sizeof(err)),
+		iap_file_load(tp("none.iap"), &h, &p, err, sizeof(err)),
 		IAP_ERR_IO);
 	assert_non_null(strstr(err, "none.iap: cannot open"));
 
 	/* Packing an .iap as if it were firmware is refused. */
 	save_sample("again.iap");
-	assert_int_equal(iap_blob_load(tpath("again.iap"), IAP_FMT_AUTO, &b,
-				       err, sizeof(err)),
+	assert_int_equal(iap_blob_load(tp("again.iap"), IAP_FMT_AUTO, &b, err,
+				       sizeof(err)),
 			 IAP_ERR_BADMSG);
 	assert_non_null(strstr(err, "already an .iap image"));
 
@@ -785,5 +693,5 @@ int main(void)
 		cmocka_unit_test(test_parse_u32),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, cli_setup, cli_teardown);
 }

@@ -5,15 +5,6 @@
  * its HEX twin, every refusal with its message, and the rule that a failed
  * merge leaves no file behind.
  */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE 1
-#endif
-
-#include <dirent.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "helper_cli.h"
 #include "helper_elf.h"
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
@@ -46,142 +37,6 @@
 #define BOOT_SZ	 9000u
 #define APP_SZ	 30001u
 #define MAX_FILE (128u * 1024u)
-
-static char tmpdir[64];
-static char out_text[8192], err_text[8192];
-
-/* ---- harness (as in test_pack.c) ------------------------------------ */
-
-static char *tp(const char *name)
-{
-	static char bufs[6][256];
-	static unsigned next;
-	char *b = bufs[next++ % 6];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", tmpdir, name);
-	return b;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Read a whole file into a static buffer; returns its size. */
-static size_t read_file(const char *path, uint8_t *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, cap, f);
-	assert_true(n < cap);
-	fclose(f);
-	return n;
-}
-
-static void slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, cap - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-}
-
-static int exists(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0;
-}
-
-static int run(int (*cmd)(int, char **), ...)
-{
-	char *argv[48];
-	int argc = 0, saved_out, saved_err, fo, fe, rc;
-	va_list ap;
-	char outp[256], errp[256];
-
-	va_start(ap, cmd);
-	for (;;) {
-		char *a = va_arg(ap, char *);
-
-		assert_true(argc < 47);
-		argv[argc] = a;
-		if (!a) {
-			break;
-		}
-		argc++;
-	}
-	va_end(ap);
-
-	snprintf(outp, sizeof(outp), "%s/stdout.txt", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/stderr.txt", tmpdir);
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(1);
-	saved_err = dup(2);
-	fo = open(outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-	fe = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-	dup2(fo, 1);
-	dup2(fe, 2);
-	close(fo);
-	close(fe);
-
-	rc = cmd(argc, argv);
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, 1);
-	dup2(saved_err, 2);
-	close(saved_out);
-	close(saved_err);
-	slurp(outp, out_text, sizeof(out_text));
-	slurp(errp, err_text, sizeof(err_text));
-	unlink(outp);
-	unlink(errp);
-	return rc;
-}
-
-static void expect_in(const char *text, const char *what)
-{
-	if (!strstr(text, what)) {
-		fail_msg("\"%s\" not in:\n%s", what, text);
-	}
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/iap-merge-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d) {
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			unlink(tp(e->d_name));
-		}
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
 
 /* No file of the given names, nor their .tmp, exists. */
 static void expect_no_output(const char *bin, const char *hex)
@@ -847,5 +702,5 @@ int main(void)
 		cmocka_unit_test(test_merge_usage),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, cli_setup, cli_teardown);
 }

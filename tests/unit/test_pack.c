@@ -3,15 +3,6 @@
  * leave behind, and the messages they print (stdout and stderr are
  * redirected to files around each call).
  */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE 1
-#endif
-
-#include <dirent.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "helper_cli.h"
 #include "helper_elf.h"
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
@@ -33,106 +24,6 @@
 
 #define APP    0x08004000u
 #define APP_SZ 0x8000u
-
-static char tmpdir[64];
-static char out_text[8192], err_text[8192];
-
-/* A path inside the test directory; four rotating buffers. */
-static char *tp(const char *name)
-{
-	static char bufs[4][256];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", tmpdir, name);
-	return b;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, cap - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-}
-
-static int exists(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0;
-}
-
-/*
- * Run a command with a NULL-terminated argument list (argv[0] is the
- * command name), its output captured into out_text and err_text.
- */
-static int run(int (*cmd)(int, char **), ...)
-{
-	char *argv[32];
-	int argc = 0, saved_out, saved_err, fo, fe, rc;
-	va_list ap;
-	char outp[256], errp[256];
-
-	va_start(ap, cmd);
-	for (;;) {
-		char *a = va_arg(ap, char *);
-
-		argv[argc] = a;
-		if (!a) {
-			break;
-		}
-		argc++;
-	}
-	va_end(ap);
-
-	snprintf(outp, sizeof(outp), "%s/stdout.txt", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/stderr.txt", tmpdir);
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(1);
-	saved_err = dup(2);
-	fo = open(outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-	fe = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-	dup2(fo, 1);
-	dup2(fe, 2);
-	close(fo);
-	close(fe);
-
-	rc = cmd(argc, argv);
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, 1);
-	dup2(saved_err, 2);
-	close(saved_out);
-	close(saved_err);
-	slurp(outp, out_text, sizeof(out_text));
-	slurp(errp, err_text, sizeof(err_text));
-	unlink(outp);
-	unlink(errp);
-	return rc;
-}
-
-static void expect_in(const char *text, const char *what)
-{
-	if (!strstr(text, what)) {
-		fail_msg("\"%s\" not in:\n%s", what, text);
-	}
-}
 
 /* An application image: vector table with the given SP and reset. */
 static uint8_t app[APP_SZ];
@@ -144,31 +35,6 @@ static void make_app(uint32_t sp, uint32_t reset)
 	}
 	iap_put_le32(app, sp);
 	iap_put_le32(app + 4, reset);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/iap-pack-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d) {
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			unlink(tp(e->d_name));
-		}
-	}
-	closedir(d);
-	return rmdir(tmpdir);
 }
 
 static void test_pack_bin(void **state)
@@ -496,19 +362,6 @@ static void pack_sample(const char *name)
 			 0);
 }
 
-static void flip_byte(const char *path, long off)
-{
-	FILE *f = fopen(path, "r+b");
-	int c;
-
-	assert_non_null(f);
-	fseek(f, off, SEEK_SET);
-	c = fgetc(f);
-	fseek(f, off, SEEK_SET);
-	fputc(c ^ 0x01, f);
-	fclose(f);
-}
-
 static void test_info_ok(void **state)
 {
 	(void)state;
@@ -599,5 +452,5 @@ int main(void)
 		cmocka_unit_test(test_info_usage),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, cli_setup, cli_teardown);
 }

@@ -95,6 +95,16 @@ static void usage(FILE *out)
 		DEFAULT_BAUD, DEFAULT_WAIT_MS);
 }
 
+/* A number option: 0, or EXIT_USAGE once it has said what is wrong. */
+static int opt_u32(const char *name, const char *arg, uint32_t *v, int nonzero)
+{
+	if (iap_parse_u32(arg, v) || (nonzero && !*v)) {
+		fprintf(stderr, "iap flash: bad --%s '%s'\n", name, arg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct flash_opts *o)
 {
 	static const struct option longopts[] = {
@@ -108,7 +118,7 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, r = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->baud = DEFAULT_BAUD;
@@ -121,25 +131,13 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 			o->port = optarg;
 			break;
 		case 'b':
-			if (iap_parse_u32(optarg, &o->baud) || !o->baud) {
-				fprintf(stderr, "iap flash: bad --baud '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
+			r = opt_u32("baud", optarg, &o->baud, 1);
 			break;
 		case 'w':
-			if (iap_parse_u32(optarg, &o->wait_ms)) {
-				fprintf(stderr, "iap flash: bad --wait '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
+			r = opt_u32("wait", optarg, &o->wait_ms, 0);
 			break;
 		case 'c':
-			if (iap_parse_u32(optarg, &o->chunk) || !o->chunk) {
-				fprintf(stderr, "iap flash: bad --chunk '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
+			r = opt_u32("chunk", optarg, &o->chunk, 1);
 			break;
 		case 'N':
 			o->no_boot = 1;
@@ -156,6 +154,9 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
+		}
+		if (r) {
+			return r;
 		}
 	}
 	if (optind != argc - 1) {

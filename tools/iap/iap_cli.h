@@ -64,6 +64,29 @@ int iap_ihex_write(const char *path, uint32_t addr, const uint8_t *data,
 int iap_file_load(const char *path, struct iap_image_hdr *h, uint8_t **payload,
 		  char *err, size_t errlen);
 
+/*
+ * Output files (iap_ihex_write(), iap_file_save(), iap_bin_write()) are
+ * written to PATH.tmp, flushed and fsync'd, and only then renamed over PATH:
+ * PATH is either as it was or complete, and a failure leaves no PATH.tmp.
+ */
+
+/**
+ * iap_bin_write() - write size bytes of data to path as a raw binary. With
+ * staged not NULL the rename is left to the caller, who may write other
+ * files first: *staged receives the malloc'd name of the finished PATH.tmp,
+ * for iap_tmp_commit(). Returns 0 or IAP_ERR_IO.
+ */
+int iap_bin_write(const char *path, const uint8_t *data, uint32_t size,
+		  char **staged, char *err, size_t errlen);
+
+/**
+ * iap_tmp_commit() - rename a file staged by iap_bin_write() over path, or
+ * with ok == 0 remove it; frees tmp. Returns 0, or IAP_ERR_IO when the file
+ * was not renamed (it is removed).
+ */
+int iap_tmp_commit(char *tmp, const char *path, int ok, char *err,
+		   size_t errlen);
+
 /** iap_file_save() - write header (encoded) + payload. 0 or IAP_ERR_IO. */
 int iap_file_save(const char *path, const struct iap_image_hdr *h,
 		  const uint8_t *payload, char *err, size_t errlen);
@@ -76,5 +99,19 @@ int iap_parse_u32(const char *s, uint32_t *v);
 
 /** Symbolic name of an IAP_ERR_* code ("IAP_ERR_FBIG"); never NULL. */
 const char *iap_err_name(int err);
+
+/**
+ * iap_usage_error() - say "iap CMD: <message>" and "Try 'iap CMD --help'."
+ * on stderr. Returns 2, the exit status of a usage error.
+ */
+int iap_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * iap_failure() - say "iap CMD: <message>" on stderr. Returns 1, the exit
+ * status of a failure.
+ */
+int iap_failure(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif /* IAP_CLI_H */

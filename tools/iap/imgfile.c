@@ -686,11 +686,13 @@ static int replace_file(const char *from, const char *to)
 	return rename(from, to);
 }
 
-/* Finish the file; on any earlier failure (ok == 0) just drop it. */
-static int out_close(struct out_file *o, int ok, char *err, size_t errlen)
+/*
+ * Flush, sync and close the file; after an earlier failure (ok == 0),
+ * already said in err, just close it. Returns 0 or IAP_ERR_IO; the file
+ * itself stays, for iap_tmp_commit() to rename or remove.
+ */
+static int out_finish(struct out_file *o, int ok, char *err, size_t errlen)
 {
-	int r = 0;
-
 	if (ok && (fflush(o->f) != 0 || ferror(o->f))) {
 		seterr(err, errlen, "%s: write error: %s", o->tmp,
 		       strerror(errno));
@@ -708,19 +710,58 @@ static int out_close(struct out_file *o, int ok, char *err, size_t errlen)
 		       strerror(errno));
 		ok = 0;
 	}
-	if (ok && replace_file(o->tmp, o->path) != 0) {
-		seterr(err, errlen, "%s: cannot rename to %s: %s", o->tmp,
-		       o->path, strerror(errno));
+	o->f = NULL;
+	return ok ? 0 : IAP_ERR_IO;
+}
+
+int iap_tmp_commit(char *tmp, const char *path, int ok, char *err,
+		   size_t errlen)
+{
+	if (ok && replace_file(tmp, path) != 0) {
+		seterr(err, errlen, "%s: cannot rename to %s: %s", tmp, path,
+		       strerror(errno));
 		ok = 0;
 	}
 	if (!ok) {
-		remove(o->tmp);
-		r = IAP_ERR_IO;
+		remove(tmp);
 	}
-	free(o->tmp);
-	o->tmp = NULL;
-	o->f = NULL;
-	return r;
+	free(tmp);
+	return ok ? 0 : IAP_ERR_IO;
+}
+
+/* Finish the file; on any earlier failure (ok == 0) just drop it. */
+static int out_close(struct out_file *o, int ok, char *err, size_t errlen)
+{
+	ok = out_finish(o, ok, err, errlen) == 0;
+	return iap_tmp_commit(o->tmp, o->path, ok, err, errlen);
+}
+
+int iap_bin_write(const char *path, const uint8_t *data, uint32_t size,
+		  char **staged, char *err, size_t errlen)
+{
+	struct out_file o;
+	int r, ok;
+
+	if (staged) {
+		*staged = NULL;
+	}
+	r = out_open(&o, path, err, errlen);
+	if (r < 0) {
+		return r;
+	}
+	ok = fwrite(data, 1, size, o.f) == size;
+	if (!ok) {
+		seterr(err, errlen, "%s: write error: %s", o.tmp,
+		       strerror(errno));
+	}
+	if (!staged) {
+		return out_close(&o, ok, err, errlen);
+	}
+	if (out_finish(&o, ok, err, errlen) < 0) {
+		return iap_tmp_commit(o.tmp, path, 0, err, errlen);
+	}
+	*staged = o.tmp;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

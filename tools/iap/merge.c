@@ -12,9 +12,7 @@
  * iap_image_read_meta() and iap_image_verify_slot() before any file is
  * written: what the tool produces is what the device accepts.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
+#include "iap/iap_layout.h"
 #include "iap/iap_proto.h"
 #include "iap_cli.h"
 #include "pack.h"
@@ -151,34 +150,8 @@ static void merge_usage(FILE *out)
 		"2 usage error.\n");
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "iap merge: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'iap merge --help'.\n");
-	return 2;
-}
-
-static int failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int failure(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "iap merge: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return 1;
-}
+#define usage_error(...) iap_usage_error("merge", __VA_ARGS__)
+#define failure(...)	 iap_failure("merge", __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* Arguments                                                          */
@@ -361,6 +334,59 @@ static int parse_args(int argc, char **argv, struct merge_opts *o)
 }
 
 /* ------------------------------------------------------------------ */
+/* The image, as flash                                                */
+
+static int img_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
+{
+	const struct merge_image *m = ctx;
+
+	if (addr < m->base || (uint64_t)addr - m->base + len > m->size) {
+		return IAP_ERR_FAULT;
+	}
+	memcpy(buf, m->data + (addr - m->base), len);
+	return 0;
+}
+
+static int img_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
+{
+	struct merge_image *m = ctx;
+	uint8_t *dst;
+
+	if (addr % m->write_size != 0 || len % m->write_size != 0) {
+		return IAP_ERR_ALIGN;
+	}
+	if (addr < m->base || (uint64_t)addr - m->base + len > m->size) {
+		return IAP_ERR_FAULT;
+	}
+	dst = m->data + (addr - m->base);
+	for (uint32_t i = 0; i < len; i++) {
+		if (dst[i] != IAP_FLASH_ERASED) {
+			return IAP_ERR_NOTERASED;
+		}
+	}
+	memcpy(dst, buf, len);
+	return 0;
+}
+
+static int img_erase(void *ctx, uint32_t addr)
+{
+	(void)ctx;
+	(void)addr;
+	/* Nothing here erases: the image starts erased where it must. */
+	return IAP_ERR_NOTSUP;
+}
+
+static void img_flash(struct merge_image *m, struct iap_flash *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->ctx = m;
+	f->write_size = m->write_size;
+	f->read = img_read;
+	f->prog = img_prog;
+	f->erase = img_erase;
+}
+
+/* ------------------------------------------------------------------ */
 /* Layout                                                             */
 
 static int plan_from_board(const struct merge_opts *o, struct merge_plan *p)
@@ -397,9 +423,71 @@ static int plan_from_board(const struct merge_opts *o, struct merge_plan *p)
 	return -1;
 }
 
-static int disjoint(uint32_t a, uint32_t an, uint32_t b, uint32_t bn)
+/*
+ * The core's layout check on what the tool knows of the flash: where it
+ * starts, and no sectors, so 1-byte sectors from the base to the top of the
+ * address space. That leaves: the regions inside it and not overlapping,
+ * the bootloader's first. Returns 0 or IAP_ERR_INVAL.
+ */
+static int layout_check(const struct iap_layout *l, uint32_t base)
 {
-	return (uint64_t)a + an <= b || (uint64_t)b + bn <= a;
+	const struct iap_flash_region span = {base, 1u, 0xFFFFFFFFu - base};
+	struct merge_image none = {NULL, base, 0, 1};
+	struct iap_flash f;
+
+	img_flash(&none, &f);
+	f.regions = &span;
+	f.region_count = 1;
+	return iap_layout_check(l, &f);
+}
+
+/*
+ * Why an explicit layout is refused, by layout_check() or for the
+ * alignment of the meta region (the core leaves that to the flash), in the
+ * options' terms. Returns the usage error's exit code.
+ */
+static int explain_layout(const struct iap_layout *l, uint32_t base,
+			  uint32_t ws)
+{
+	if (l->meta_size < IAP_META_MIN_SIZE) {
+		return usage_error("--meta-size %u is too small: the meta "
+				   "region holds at least %u bytes",
+				   l->meta_size, IAP_META_MIN_SIZE);
+	}
+	if (l->meta_addr % ws != 0) {
+		return usage_error("--meta-addr 0x%08X is not aligned to the "
+				   "%u-byte write unit",
+				   l->meta_addr, ws);
+	}
+	if (l->app_size == 0) {
+		return usage_error("--app-size is 0");
+	}
+	if ((uint64_t)l->meta_addr + l->meta_size > 0xFFFFFFFFu ||
+	    (uint64_t)l->app_addr + l->app_size > 0xFFFFFFFFu) {
+		return usage_error("the meta region or the slot runs past the "
+				   "32-bit address space");
+	}
+	if (l->meta_addr < base || l->app_addr < base) {
+		return usage_error(
+			"the %s at 0x%08X is below the flash base "
+			"0x%08X (--flash-base)",
+			l->meta_addr < base ? "meta region"
+					    : "application slot",
+			l->meta_addr < base ? l->meta_addr : l->app_addr, base);
+	}
+	if (l->boot_size == 0) {
+		return usage_error("the %s at the flash base 0x%08X leaves no "
+				   "room for the bootloader (--flash-base)",
+				   l->meta_addr == base ? "meta region"
+							: "application slot",
+				   base);
+	}
+	/* What is left of the core's checks: the two overlap. */
+	return usage_error(
+		"the meta region 0x%08X..0x%08llX overlaps "
+		"the application slot 0x%08X..0x%08llX",
+		l->meta_addr, (unsigned long long)l->meta_addr + l->meta_size,
+		l->app_addr, (unsigned long long)l->app_addr + l->app_size);
 }
 
 static int plan_explicit(const struct merge_opts *o, struct merge_plan *p)
@@ -448,47 +536,15 @@ static int plan_explicit(const struct merge_opts *o, struct merge_plan *p)
 	l->app_size = o->app_size;
 	l->ram_addr = RAM_ANY_ADDR;
 	l->ram_size = RAM_ANY_SIZE;
-
-	if (l->meta_size < IAP_META_MIN_SIZE) {
-		return usage_error("--meta-size %u is too small: the meta "
-				   "region holds at least %u bytes",
-				   l->meta_size, IAP_META_MIN_SIZE);
-	}
-	if (l->meta_addr % ws != 0) {
-		return usage_error("--meta-addr 0x%08X is not aligned to the "
-				   "%u-byte write unit",
-				   l->meta_addr, ws);
-	}
-	if (l->app_size == 0) {
-		return usage_error("--app-size is 0");
-	}
-	if ((uint64_t)l->meta_addr + l->meta_size > 0x100000000ull ||
-	    (uint64_t)l->app_addr + l->app_size > 0x100000000ull) {
-		return usage_error("the meta region or the slot runs past the "
-				   "32-bit address space");
-	}
-	if (l->meta_addr < p->base || l->app_addr < p->base) {
-		return usage_error("the %s at 0x%08X is below the flash base "
-				   "0x%08X (--flash-base)",
-				   l->meta_addr < p->base ? "meta region"
-							  : "application slot",
-				   l->meta_addr < p->base ? l->meta_addr
-							  : l->app_addr,
-				   p->base);
-	}
-	if (!disjoint(l->meta_addr, l->meta_size, l->app_addr, l->app_size)) {
-		return usage_error(
-			"the meta region 0x%08X..0x%08llX overlaps "
-			"the application slot 0x%08X..0x%08llX",
-			l->meta_addr,
-			(unsigned long long)l->meta_addr + l->meta_size,
-			l->app_addr,
-			(unsigned long long)l->app_addr + l->app_size);
-	}
 	/* The bootloader region is what lies below the first of the two. */
-	l->boot_size =
-		(l->meta_addr < l->app_addr ? l->meta_addr : l->app_addr) -
-		p->base;
+	if (l->meta_addr >= p->base && l->app_addr >= p->base) {
+		l->boot_size = (l->meta_addr < l->app_addr ? l->meta_addr
+							   : l->app_addr) -
+			       p->base;
+	}
+	if (layout_check(l, p->base) != 0 || l->meta_addr % ws != 0) {
+		return explain_layout(l, p->base, ws);
+	}
 	return -1;
 }
 
@@ -549,23 +605,60 @@ static int load_boot(const struct merge_opts *o, const struct merge_plan *p,
 	if (r < 0) {
 		return failure("%s", err);
 	}
-	/* Report whichever region it reaches first. */
-	int hits_meta = !disjoint(b->addr, b->size, l->meta_addr, l->meta_size);
-	int hits_app = !disjoint(b->addr, b->size, l->app_addr, l->app_size);
+	/* The layout has both regions above the base: the first one counts. */
+	int meta_first = l->meta_addr < l->app_addr;
+	uint32_t room = (meta_first ? l->meta_addr : l->app_addr) - b->addr;
 
-	if (hits_meta && (!hits_app || l->meta_addr < l->app_addr)) {
+	if (b->size > room) {
 		return failure("%s: bootloader is %u bytes and runs into the "
-			       "meta region at 0x%08X (at most %u bytes fit "
-			       "before it)",
-			       o->boot, b->size, l->meta_addr,
-			       l->meta_addr - b->addr);
+			       "%s at 0x%08X (at most %u bytes fit before it)",
+			       o->boot, b->size,
+			       meta_first ? "meta region" : "application slot",
+			       b->addr + room, room);
 	}
-	if (hits_app) {
-		return failure("%s: bootloader is %u bytes and runs into the "
-			       "application slot at 0x%08X (at most %u bytes "
-			       "fit before it)",
-			       o->boot, b->size, l->app_addr,
-			       l->app_addr - b->addr);
+	return 0;
+}
+
+/*
+ * A header against the layout as the bootloader sees it, through the core's
+ * iap_image_check_fit(); its answers said in the user's terms.
+ */
+static int check_header(const char *name, const struct iap_image_hdr *h,
+			const struct iap_layout *l)
+{
+	int r = iap_image_check_fit(h, l, LOADER_ANY);
+
+	switch (r) {
+	case 0:
+		break;
+	case IAP_ERR_FBIG:
+		return failure("%s: application is %u bytes, larger than the "
+			       "%u-byte slot at 0x%08X",
+			       name, h->image_size, l->app_size, l->app_addr);
+	case IAP_ERR_RANGE:
+		return failure("%s: application linked for 0x%08X, but the "
+			       "application slot is at 0x%08X",
+			       name, h->load_addr, l->app_addr);
+	case IAP_ERR_BOARD:
+		return failure("%s: image is for board id %u, the layout for "
+			       "board id %u",
+			       name, h->board_id, l->board_id);
+	case IAP_ERR_NOTSUP:
+		return failure("%s: signed image (sig_type %u): this "
+			       "bootloader cannot check signatures yet",
+			       name, h->sig_type);
+	default:
+		return failure("%s: the bootloader would refuse this image: "
+			       "%s (%s)",
+			       name, iap_strerror(r), iap_err_name(r));
+	}
+	if (h->min_loader) {
+		fprintf(stderr,
+			"iap merge: %s: note: the image needs bootloader "
+			"%u.%u.%u or "
+			"newer; the merged one must be at least that\n",
+			name, h->min_loader >> 16 & 0xFFu,
+			h->min_loader >> 8 & 0xFFu, h->min_loader & 0xFFu);
 	}
 	return 0;
 }
@@ -574,17 +667,12 @@ static int load_boot(const struct merge_opts *o, const struct merge_plan *p,
 static int check_slot(const char *name, uint32_t size, uint32_t addr,
 		      const struct iap_layout *l)
 {
-	if (size > l->app_size) {
-		return failure("%s: application is %u bytes, larger than the "
-			       "%u-byte slot at 0x%08X",
-			       name, size, l->app_size, l->app_addr);
-	}
-	if (addr != l->app_addr) {
-		return failure("%s: application linked for 0x%08X, but the "
-			       "application slot is at 0x%08X",
-			       name, addr, l->app_addr);
-	}
-	return 0;
+	struct iap_image_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.image_size = size;
+	h.load_addr = addr;
+	return check_header(name, &h, l);
 }
 
 /*
@@ -636,92 +724,6 @@ static int load_app(const struct merge_opts *o, const struct merge_plan *p,
 	/* The payload is kept; the blob struct is dropped. */
 	*payload = b.data;
 	return 0;
-}
-
-/* What the header says beyond size and address, as the bootloader sees it. */
-static int check_header(const char *name, const struct iap_image_hdr *h,
-			const struct iap_layout *l)
-{
-	int r = iap_image_check_fit(h, l, LOADER_ANY);
-
-	switch (r) {
-	case 0:
-		break;
-	case IAP_ERR_BOARD:
-		return failure("%s: image is for board id %u, the layout for "
-			       "board id %u",
-			       name, h->board_id, l->board_id);
-	case IAP_ERR_NOTSUP:
-		return failure("%s: signed image (sig_type %u): this "
-			       "bootloader cannot check signatures yet",
-			       name, h->sig_type);
-	default:
-		return failure("%s: the bootloader would refuse this image: "
-			       "%s (%s)",
-			       name, iap_strerror(r), iap_err_name(r));
-	}
-	if (h->min_loader) {
-		fprintf(stderr,
-			"iap merge: %s: note: the image needs bootloader "
-			"%u.%u.%u or "
-			"newer; the merged one must be at least that\n",
-			name, h->min_loader >> 16 & 0xFFu,
-			h->min_loader >> 8 & 0xFFu, h->min_loader & 0xFFu);
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* The image, as flash                                                */
-
-static int img_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
-{
-	const struct merge_image *m = ctx;
-
-	if (addr < m->base || (uint64_t)addr - m->base + len > m->size) {
-		return IAP_ERR_FAULT;
-	}
-	memcpy(buf, m->data + (addr - m->base), len);
-	return 0;
-}
-
-static int img_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
-{
-	struct merge_image *m = ctx;
-	uint8_t *dst;
-
-	if (addr % m->write_size != 0 || len % m->write_size != 0) {
-		return IAP_ERR_ALIGN;
-	}
-	if (addr < m->base || (uint64_t)addr - m->base + len > m->size) {
-		return IAP_ERR_FAULT;
-	}
-	dst = m->data + (addr - m->base);
-	for (uint32_t i = 0; i < len; i++) {
-		if (dst[i] != IAP_FLASH_ERASED) {
-			return IAP_ERR_NOTERASED;
-		}
-	}
-	memcpy(dst, buf, len);
-	return 0;
-}
-
-static int img_erase(void *ctx, uint32_t addr)
-{
-	(void)ctx;
-	(void)addr;
-	/* Nothing here erases: the image starts erased where it must. */
-	return IAP_ERR_NOTSUP;
-}
-
-static void img_flash(struct merge_image *m, struct iap_flash *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->ctx = m;
-	f->write_size = m->write_size;
-	f->read = img_read;
-	f->prog = img_prog;
-	f->erase = img_erase;
 }
 
 static uint64_t max64(uint64_t a, uint64_t b)
@@ -830,54 +832,10 @@ static int self_check(const struct merge_opts *o, const struct merge_plan *p,
 /* ------------------------------------------------------------------ */
 /* Outputs                                                            */
 
-static int replace_file(const char *from, const char *to)
-{
-#ifdef _WIN32
-	/* rename() does not replace an existing file on Windows. */
-	remove(to);
-#endif
-	return rename(from, to);
-}
-
-/* Write data to PATH.tmp; *tmp receives its malloc'd name. */
-static int bin_write_tmp(const char *path, const uint8_t *data, uint32_t size,
-			 char **tmp)
-{
-	size_t n = strlen(path);
-	FILE *f;
-	int ok;
-
-	*tmp = malloc(n + sizeof(".tmp"));
-	if (!*tmp) {
-		return failure("%s: out of memory", path);
-	}
-	memcpy(*tmp, path, n);
-	memcpy(*tmp + n, ".tmp", sizeof(".tmp"));
-	f = fopen(*tmp, "wb");
-	if (!f) {
-		failure("%s: cannot create: %s", *tmp, strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return 1;
-	}
-	ok = fwrite(data, 1, size, f) == size && fflush(f) == 0;
-#ifndef _WIN32
-	ok = ok && fsync(fileno(f)) == 0;
-#endif
-	if (fclose(f) != 0) {
-		ok = 0;
-	}
-	if (!ok) {
-		failure("%s: write error: %s", *tmp, strerror(errno));
-		remove(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return 1;
-	}
-	return 0;
-}
-
-/* Both files or neither: the .bin is renamed into place last. */
+/*
+ * Both files or neither: the .bin is written first and renamed into place
+ * last, once the HEX is complete.
+ */
 static int write_outputs(const struct merge_opts *o,
 			 const struct merge_image *m)
 {
@@ -885,30 +843,21 @@ static int write_outputs(const struct merge_opts *o,
 	char *tmp;
 	int r;
 
-	if (bin_write_tmp(o->out, m->data, m->size, &tmp)) {
-		return 1;
-	}
-	if (o->hex) {
+	r = iap_bin_write(o->out, m->data, m->size, &tmp, err, sizeof(err));
+	if (r == 0 && o->hex) {
 		r = iap_ihex_write(o->hex, m->base, m->data, m->size, 0, err,
 				   sizeof(err));
 		if (r < 0) {
-			remove(tmp);
-			free(tmp);
-			return failure("%s", err);
+			iap_tmp_commit(tmp, o->out, 0, NULL, 0);
 		}
 	}
-	if (replace_file(tmp, o->out) != 0) {
-		failure("%s: cannot rename to %s: %s", tmp, o->out,
-			strerror(errno));
-		remove(tmp);
-		free(tmp);
-		if (o->hex) {
+	if (r == 0) {
+		r = iap_tmp_commit(tmp, o->out, 1, err, sizeof(err));
+		if (r < 0 && o->hex) {
 			remove(o->hex);
 		}
-		return 1;
 	}
-	free(tmp);
-	return 0;
+	return r < 0 ? failure("%s", err) : 0;
 }
 
 static void print_summary(const struct merge_opts *o,

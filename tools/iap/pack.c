@@ -5,7 +5,6 @@
  * address is refused on the desk, not by the bootloader after an erase.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,20 +46,7 @@ static void pack_usage(FILE *out)
 		"2 usage error.\n");
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "iap pack: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'iap pack --help'.\n");
-	return 2;
-}
+#define usage_error(...) iap_usage_error("pack", __VA_ARGS__)
 
 static int parse_format(const char *s, enum iap_input_fmt *fmt)
 {
