@@ -452,6 +452,21 @@ static void test_merge_boot_overlap(void **state)
 		       "--app-addr", "0x08002000", "--app-size", "0x8000");
 }
 
+/* An application far above the bootloader: too large a file to write. */
+static void test_merge_span_too_large(void **state)
+{
+	(void)state;
+	make_boot("boot.bin", 3000);
+	make_iap("far.iap", 0x09000000u, 3000, RAMTOP);
+	EXPECT_REFUSED("the image would span 0x08000000..0x09000BB8", "--boot",
+		       tp("boot.bin"), "--app", tp("far.iap"), "--meta-addr",
+		       "0x08003C00", "--meta-size", "0x400", "--app-addr",
+		       "0x09000000", "--app-size", "0x10000");
+	/* One prefix, like every other message. */
+	assert_true(strncmp(err_text, "iap merge: the image would span", 31) ==
+		    0);
+}
+
 static void test_merge_app_refused(void **state)
 {
 	char err[IAP_ERRMSG_SIZE];
@@ -696,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_merge_fill),
 		cmocka_unit_test(test_merge_min_loader),
 		cmocka_unit_test(test_merge_boot_overlap),
+		cmocka_unit_test(test_merge_span_too_large),
 		cmocka_unit_test(test_merge_app_refused),
 		cmocka_unit_test(test_merge_boot_refused),
 		cmocka_unit_test(test_merge_failure_keeps_files),

@@ -752,12 +752,12 @@ static int build_image(const struct merge_opts *o, const struct merge_plan *p,
 	end = max64(end,
 		    (uint64_t)l->meta_addr + IAP_META_COMMIT_OFF + commit_len);
 	if (end - p->base > SPAN_MAX) {
-		return failure(
-			"iap merge: the image would span 0x%08X..0x%08llX"
-			" (%llu bytes), more than %u MiB: check the "
-			"addresses",
-			p->base, (unsigned long long)end,
-			(unsigned long long)(end - p->base), SPAN_MAX >> 20);
+		return failure("the image would span 0x%08X..0x%08llX"
+			       " (%llu bytes), more than %u MiB: check the "
+			       "addresses",
+			       p->base, (unsigned long long)end,
+			       (unsigned long long)(end - p->base),
+			       SPAN_MAX >> 20);
 	}
 	m->base = p->base;
 	m->size = (uint32_t)(end - p->base);
