@@ -42,15 +42,36 @@ const struct sim_board *sim_board_find(const char *name);
 const struct sim_board *sim_board_all(size_t *count);
 
 /*
- * How a power cut behaves. CLEAN: the operation that would have been
- * number cut_after+1 does not happen at all. Torn cuts (part of a program
- * or erase done, the rest left as it was or in an undefined state) are to
- * be added here; sim_flash.c applies them at a single point (power_cut()).
+ * What a power cut does to the operation it hits (docs/SIMULATOR.md):
+ *   CLEAN  the operation does not happen at all.
+ *   TORN   part of it happens: a program leaves a random prefix of its
+ *          units programmed and one more unit with a random part of its
+ *          bits cleared, all of them counting as programmed; an erase leaves
+ *          every byte of the sector at old | random bits, some bytes 0xFF,
+ *          and only the units that read all 0xFF count as erased.
+ * The randomness comes from cut_seed (xorshift), so a run is reproducible.
  */
-enum sim_cut_mode { SIM_CUT_CLEAN = 0 };
+enum sim_cut_mode { SIM_CUT_CLEAN = 0, SIM_CUT_TORN = 1 };
+
+/*
+ * What happens after the cut. EXIT: the process ends at once with
+ * SIM_EXIT_POWERCUT (iap-sim: one process is one power-on). HALT: the
+ * process goes on but the flash is dead: the operation that hit the cut and
+ * every later read, program or erase return IAP_ERR_CANCELED and change
+ * nothing, until sim_flash_power_on() (in-process power-cut tests).
+ */
+enum sim_cut_action { SIM_CUT_EXIT = 0, SIM_CUT_HALT = 1 };
 
 /* Operation kinds, as passed to the power-cut point. */
 enum sim_flash_op { SIM_OP_PROG = 0, SIM_OP_ERASE = 1 };
+
+/* The operation a cut hit, for reports. */
+struct sim_cut_info {
+	uint64_t op_index; /* ops_done + 1 when it was hit */
+	int op;		   /* enum sim_flash_op */
+	uint32_t addr, len;
+	uint32_t torn_units; /* TORN program: units fully programmed */
+};
 
 struct sim_flash {
 	const struct sim_board *board;
@@ -63,6 +84,11 @@ struct sim_flash {
 	uint64_t ops_done;  /* erase + program calls that completed */
 	uint64_t cut_after; /* 0: never; else cut power on op cut_after+1 */
 	int cut_mode;	    /* enum sim_cut_mode */
+	int cut_action;	    /* enum sim_cut_action */
+	uint64_t cut_seed;  /* xorshift state of the torn model (0: fixed) */
+	int dead;	    /* HALT: power is off, every call is refused */
+	uint64_t cuts;	    /* cuts taken since open */
+	struct sim_cut_info last_cut;
 	uint64_t erases, progs, bytes_programmed;
 	uint64_t busy_us; /* flash busy time from the timing model */
 	int timing;	  /* 1: sleep busy time for real */
@@ -72,12 +98,19 @@ struct sim_flash {
  * sim_flash_open() - map the flash of board b onto the file at path; a
  * missing or empty file is created erased (0xFF). The file is locked
  * against a second simulator. Units that do not read all 0xFF count as
- * programmed. Counters start at 0, cut_after 0, timing off.
+ * programmed. Counters start at 0, cut_after 0 (cut mode CLEAN, action
+ * EXIT, seed 0), timing off.
  * Returns 0 or IAP_ERR_IO (cannot open/size mismatch/locked, with a message
  * on stderr).
  */
 int sim_flash_open(struct sim_flash *f, const struct sim_board *b,
 		   const char *path);
+/**
+ * sim_flash_power_on() - after a HALT cut: power comes back. The flash
+ * accepts calls again (dead 0) and no cut is armed (cut_after 0); contents
+ * and programmed flags stay as the cut left them, counters go on.
+ */
+void sim_flash_power_on(struct sim_flash *f);
 /** Flush and close. */
 void sim_flash_close(struct sim_flash *f);
 

@@ -13,6 +13,11 @@
  *     refused even when it still reads 0xFF (parts with ECC, STM32L4/G4/H7,
  *     refuse it; F1/F4 tolerate some cases, code must not rely on that).
  * A refused call changes nothing.
+ *
+ * Power cuts (cut_after, cut_mode, cut_action) are taken in power_cut()
+ * only: a clean cut drops the operation, a torn one applies a random part
+ * of it, then the process exits or the flash stays dead until
+ * sim_flash_power_on().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,40 +83,134 @@ static const char *op_name(int op)
 	return op == SIM_OP_ERASE ? "erase" : "program";
 }
 
-/*
- * The power goes away before operation number ops_done+1. The single place
- * where a cut happens: torn modes will apply part of the operation (data,
- * len) to f->mem and mirror() it here before leaving.
- */
-static void power_cut(struct sim_flash *f, int op, uint32_t addr,
-		      const uint8_t *data, uint32_t len)
+/* xorshift64: the torn model's only source of randomness. */
+static uint64_t rnd(struct sim_flash *f)
 {
-	(void)data;
-	switch (f->cut_mode) {
-	case SIM_CUT_CLEAN:
-	default:
-		break;
+	uint64_t x = f->cut_seed ? f->cut_seed : 0x9E3779B97F4A7C15u;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	f->cut_seed = x;
+	return x;
+}
+
+/*
+ * Torn program: units before `done` fully programmed, unit `done` with a
+ * random part of the bits it was to clear cleared, the rest untouched. The
+ * touched units count as programmed: a half-programmed cell needs an erase.
+ */
+static void tear_prog(struct sim_flash *f, uint32_t off, const uint8_t *data,
+		      uint32_t len)
+{
+	uint32_t ws = f->ops.write_size;
+	uint32_t units = len / ws;
+	uint32_t done = (uint32_t)(rnd(f) % units);
+	uint32_t part = done * ws;
+	uint64_t bits = rnd(f);
+
+	for (uint32_t i = 0; i < part; i++) {
+		f->mem[off + i] &= data[i];
+	}
+	for (uint32_t i = 0; i < ws; i++) {
+		uint8_t clear =
+			(uint8_t)(f->mem[off + part + i] & ~data[part + i]);
+
+		clear &= (uint8_t)(bits >> (8u * (i % 8u)));
+		f->mem[off + part + i] &= (uint8_t)~clear;
+	}
+	memset(f->written + off / ws, 1, done + 1u);
+	f->last_cut.torn_units = done;
+}
+
+/*
+ * Torn erase: erase drives bits towards 1 and stopped part way. Each byte
+ * becomes old | some random bits; a random share of them made it to 0xFF.
+ * A unit counts as erased only when it reads all 0xFF.
+ */
+static void tear_erase(struct sim_flash *f, uint32_t off, uint32_t size)
+{
+	uint32_t ws = f->ops.write_size;
+	uint8_t share = (uint8_t)rnd(f);
+
+	for (uint32_t i = 0; i < size; i++) {
+		uint64_t r = rnd(f);
+
+		if ((uint8_t)r < share) {
+			f->mem[off + i] = IAP_FLASH_ERASED;
+		} else {
+			f->mem[off + i] |= (uint8_t)((r >> 8) & (r >> 16));
+		}
+	}
+	for (uint32_t u = 0; u < size / ws; u++) {
+		const uint8_t *p = f->mem + off + u * ws;
+		uint8_t all = IAP_FLASH_ERASED;
+
+		for (uint32_t i = 0; i < ws; i++) {
+			all &= p[i];
+		}
+		f->written[off / ws + u] = all != IAP_FLASH_ERASED;
+	}
+}
+
+/*
+ * The power goes away during operation number ops_done+1. The single place
+ * where a cut happens: the mode says how much of the operation reaches the
+ * cells, the action what becomes of the caller. The operation is not
+ * counted as done. Returns IAP_ERR_CANCELED (HALT) or does not return.
+ */
+static int power_cut(struct sim_flash *f, int op, uint32_t addr,
+		     const uint8_t *data, uint32_t len)
+{
+	uint32_t off = addr - f->base;
+
+	f->cuts++;
+	memset(&f->last_cut, 0, sizeof(f->last_cut));
+	f->last_cut.op_index = f->ops_done + 1;
+	f->last_cut.op = op;
+	f->last_cut.addr = addr;
+	f->last_cut.len = len;
+	if (f->cut_mode == SIM_CUT_TORN) {
+		if (op == SIM_OP_PROG) {
+			tear_prog(f, off, data, len);
+		} else {
+			tear_erase(f, off, len);
+		}
+		/* The file shows the torn cells; a write error has nobody
+		 * left to be reported to. */
+		(void)mirror(f, off, len);
+	}
+	if (f->cut_action == SIM_CUT_HALT) {
+		f->dead = 1;
+		return IAP_ERR_CANCELED;
 	}
 	fprintf(stderr,
-		"iap-sim: power cut before flash op %" PRIu64
-		" (%s 0x%08" PRIx32 ", %" PRIu32 " bytes)\n",
+		"iap-sim: power cut %s flash op %" PRIu64 " (%s 0x%08" PRIx32
+		", %" PRIu32 " bytes)\n",
+		f->cut_mode == SIM_CUT_TORN ? "during" : "before",
 		f->ops_done + 1, op_name(op), addr, len);
 	/* Nothing is buffered: the file already holds every finished op. */
 	_exit(SIM_EXIT_POWERCUT);
 }
 
-static void cut_point(struct sim_flash *f, int op, uint32_t addr,
-		      const uint8_t *data, uint32_t len)
+static int cut_due(const struct sim_flash *f)
 {
-	if (f->cut_after && f->ops_done >= f->cut_after) {
-		power_cut(f, op, addr, data, len);
-	}
+	return f->cut_after && f->ops_done >= f->cut_after;
+}
+
+void sim_flash_power_on(struct sim_flash *f)
+{
+	f->dead = 0;
+	f->cut_after = 0;
 }
 
 static int sim_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
 {
 	struct sim_flash *f = ctx;
 
+	if (f->dead) {
+		return IAP_ERR_CANCELED;
+	}
 	if (!in_flash(f, addr, len)) {
 		return IAP_ERR_FAULT;
 	}
@@ -128,6 +227,9 @@ static int sim_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 	uint32_t ws = f->ops.write_size;
 	uint32_t off, first, units;
 
+	if (f->dead) {
+		return IAP_ERR_CANCELED;
+	}
 	if (addr % ws || len % ws) {
 		return IAP_ERR_ALIGN;
 	}
@@ -145,7 +247,9 @@ static int sim_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 			return IAP_ERR_NOTERASED;
 		}
 	}
-	cut_point(f, SIM_OP_PROG, addr, src, len);
+	if (cut_due(f)) {
+		return power_cut(f, SIM_OP_PROG, addr, src, len);
+	}
 	for (uint32_t i = 0; i < len; i++) {
 		f->mem[off + i] &= src[i];
 	}
@@ -163,13 +267,18 @@ static int sim_erase(void *ctx, uint32_t addr)
 	uint32_t ws = f->ops.write_size;
 	uint32_t start, size, off;
 
+	if (f->dead) {
+		return IAP_ERR_CANCELED;
+	}
 	if (iap_flash_sector(&f->ops, addr, &start, &size) != 0) {
 		return IAP_ERR_FAULT;
 	}
 	if (start != addr) {
 		return IAP_ERR_ALIGN;
 	}
-	cut_point(f, SIM_OP_ERASE, addr, NULL, size);
+	if (cut_due(f)) {
+		return power_cut(f, SIM_OP_ERASE, addr, NULL, size);
+	}
 	off = addr - f->base;
 	memset(f->mem + off, IAP_FLASH_ERASED, size);
 	memset(f->written + off / ws, 0, size / ws);

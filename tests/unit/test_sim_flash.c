@@ -555,6 +555,217 @@ static void test_power_cut(void **state)
 	assert_int_equal(buf[2], 0x33);
 }
 
+/* HALT, clean: the cut op does nothing, the flash is dead until power-on. */
+static void test_cut_halt_clean(void **state)
+{
+	struct fx *x = *state;
+	const uint8_t d[4] = {0x12, 0x34, 0x56, 0x78};
+	uint8_t buf[4];
+	uint64_t done;
+
+	assert_int_equal(erase(x, F1_BASE + 0x5000), 0);
+	done = x->f.ops_done;
+	x->f.cut_action = SIM_CUT_HALT;
+	x->f.cut_after = done + 1; /* one more op, then the cut */
+	assert_int_equal(prog(x, F1_BASE + 0x5000, d, 2), 0);
+	assert_int_equal(prog(x, F1_BASE + 0x5002, &d[2], 2), IAP_ERR_CANCELED);
+	assert_int_equal(x->f.dead, 1);
+	assert_int_equal(x->f.cuts, 1);
+	assert_int_equal(x->f.ops_done, done + 1);
+	assert_int_equal(x->f.last_cut.op_index, done + 2);
+	assert_int_equal(x->f.last_cut.op, SIM_OP_PROG);
+	assert_int_equal(x->f.last_cut.addr, F1_BASE + 0x5002);
+	/* Dead: everything is refused and nothing changes. */
+	assert_int_equal(rd(x, F1_BASE + 0x5000, buf, 4), IAP_ERR_CANCELED);
+	assert_int_equal(erase(x, F1_BASE + 0x5000), IAP_ERR_CANCELED);
+	assert_int_equal(prog(x, F1_BASE + 0x6000, d, 2), IAP_ERR_CANCELED);
+	assert_int_equal(x->f.ops_done, done + 1);
+
+	sim_flash_power_on(&x->f);
+	assert_int_equal(x->f.dead, 0);
+	assert_int_equal(x->f.cut_after, 0);
+	assert_int_equal(rd(x, F1_BASE + 0x5000, buf, 4), 0);
+	assert_int_equal(buf[0], 0x12);
+	assert_int_equal(buf[1], 0x34);
+	assert_true(all_ff(&buf[2], 2));
+	/* The clean cut left the unit erased: it can be programmed. */
+	assert_int_equal(prog(x, F1_BASE + 0x5002, &d[2], 2), 0);
+	assert_int_equal(prog(x, F1_BASE + 0x5000, d, 2), IAP_ERR_NOTERASED);
+}
+
+/* A refused call is not an operation: it does not take the cut. */
+static void test_cut_not_on_refused(void **state)
+{
+	struct fx *x = *state;
+	const uint8_t d[2] = {0, 0};
+
+	assert_int_equal(erase(x, F1_BASE + 0x5000), 0);
+	x->f.cut_action = SIM_CUT_HALT;
+	x->f.cut_after = x->f.ops_done; /* the next op is cut */
+	assert_int_equal(prog(x, F1_BASE + 0x5001, d, 2), IAP_ERR_ALIGN);
+	assert_int_equal(erase(x, F1_BASE + 0x5002), IAP_ERR_ALIGN);
+	assert_int_equal(x->f.dead, 0);
+	assert_int_equal(erase(x, F1_BASE + 0x5000), IAP_ERR_CANCELED);
+	assert_int_equal(x->f.dead, 1);
+}
+
+/* Torn program of 64 bytes onto erased cells, seeded. */
+static void torn_prog(struct fx *x, uint32_t addr, uint64_t seed,
+		      const uint8_t *d, uint8_t *after)
+{
+	assert_int_equal(erase(x, addr), 0);
+	x->f.cut_action = SIM_CUT_HALT;
+	x->f.cut_mode = SIM_CUT_TORN;
+	x->f.cut_seed = seed;
+	x->f.cut_after = x->f.ops_done;
+	assert_int_equal(prog(x, addr, d, 64), IAP_ERR_CANCELED);
+	sim_flash_power_on(&x->f);
+	assert_int_equal(rd(x, addr, after, 64), 0);
+}
+
+static void test_cut_torn_prog(void **state)
+{
+	struct fx *x = *state;
+	uint8_t d[64], a[64], b[64], c[64];
+	uint32_t units, ws = x->f.ops.write_size;
+	int partial_seen = 0;
+
+	for (int i = 0; i < 64; i++) {
+		d[i] = (uint8_t)(0x5A ^ (i * 37));
+	}
+	d[10] = 0x00; /* every bit to clear */
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		torn_prog(x, F1_BASE + 0x6000, seed, d, a);
+		units = x->f.last_cut.torn_units;
+		assert_true(units < 64 / ws);
+		/* Prefix programmed, one unit partly, the rest erased. */
+		assert_memory_equal(a, d, units * ws);
+		for (uint32_t i = units * ws; i < units * ws + ws; i++) {
+			assert_int_equal(a[i] & d[i], d[i]);
+			partial_seen |= a[i] != d[i] && a[i] != 0xFF;
+		}
+		assert_true(all_ff(&a[units * ws + ws], 64 - units * ws - ws));
+		/* Touched units need an erase; the next one is still free. */
+		assert_int_equal(prog(x, F1_BASE + 0x6000 + units * ws,
+				      &d[units * ws], ws),
+				 IAP_ERR_NOTERASED);
+		if (units + 1 < 64 / ws) {
+			assert_int_equal(
+				prog(x, F1_BASE + 0x6000 + (units + 1) * ws,
+				     &d[(units + 1) * ws], ws),
+				0);
+		}
+	}
+	assert_true(partial_seen);
+	/* Same seed, same tear; another seed, another. */
+	torn_prog(x, F1_BASE + 0x6000, 7, d, b);
+	torn_prog(x, F1_BASE + 0x6400, 7, d, c);
+	assert_memory_equal(b, c, 64);
+	torn_prog(x, F1_BASE + 0x6400, 8, d, c);
+	torn_prog(x, F1_BASE + 0x6000, 9, d, a);
+	assert_true(memcmp(b, c, 64) != 0 || memcmp(b, a, 64) != 0);
+}
+
+static void test_cut_torn_erase(void **state)
+{
+	struct fx *x = *state;
+	uint8_t old[1024], now[1024];
+	uint32_t erased = 0, ws = x->f.ops.write_size;
+	int some_ff = 0, some_not = 0;
+
+	for (uint64_t seed = 3; seed < 11; seed++) {
+		for (int i = 0; i < 1024; i++) {
+			old[i] = (uint8_t)(i * 29 + (int)seed);
+		}
+		assert_int_equal(erase(x, F1_BASE + 0x7000), 0);
+		assert_int_equal(prog(x, F1_BASE + 0x7000, old, 1024), 0);
+		x->f.cut_action = SIM_CUT_HALT;
+		x->f.cut_mode = SIM_CUT_TORN;
+		x->f.cut_seed = seed;
+		x->f.cut_after = x->f.ops_done;
+		assert_int_equal(erase(x, F1_BASE + 0x7000), IAP_ERR_CANCELED);
+		assert_int_equal(x->f.last_cut.op, SIM_OP_ERASE);
+		assert_int_equal(x->f.last_cut.len, 1024);
+		sim_flash_power_on(&x->f);
+		assert_int_equal(rd(x, F1_BASE + 0x7000, now, 1024), 0);
+		for (uint32_t u = 0; u < 1024 / ws; u++) {
+			const uint8_t fill[2] = {0xFF, 0xFF};
+			int ff = 1;
+
+			for (uint32_t i = u * ws; i < u * ws + ws; i++) {
+				/* Erase only sets bits. */
+				assert_int_equal(now[i] & old[i], old[i]);
+				ff &= now[i] == 0xFF;
+			}
+			/* Units reading 0xFF count as erased, others not. */
+			assert_int_equal(
+				prog(x, F1_BASE + 0x7000 + u * ws, fill, ws),
+				ff ? 0 : IAP_ERR_NOTERASED);
+			erased += (uint32_t)ff;
+			some_ff |= ff;
+			some_not |= !ff;
+		}
+	}
+	assert_true(some_ff && some_not);
+	assert_true(erased > 0);
+	/* A whole erase repairs it. */
+	assert_int_equal(erase(x, F1_BASE + 0x7000), 0);
+	assert_int_equal(rd(x, F1_BASE + 0x7000, now, 1024), 0);
+	assert_true(all_ff(now, 1024));
+	assert_int_equal(prog(x, F1_BASE + 0x7000, old, 1024), 0);
+}
+
+/* EXIT with a torn program: the file holds the torn cells. */
+static void test_cut_exit_torn(void **state)
+{
+	struct fx *x = *state;
+	uint8_t d[64], in_file[64];
+	uint8_t *img;
+	size_t len;
+	pid_t pid;
+	int st;
+
+	memset(d, 0x00, sizeof(d));
+	sim_flash_close(&x->f);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sim_flash f;
+
+		if (sim_flash_open(&f, sim_board_find("f103c8"), x->path)) {
+			_exit(10);
+		}
+		f.cut_mode = SIM_CUT_TORN;
+		f.cut_seed = 12345;
+		f.cut_after = 1;
+		if (f.ops.erase(f.ops.ctx, F1_BASE + 0x8000) != 0) {
+			_exit(11);
+		}
+		f.ops.prog(f.ops.ctx, F1_BASE + 0x8000, d, sizeof(d));
+		_exit(12);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), SIM_EXIT_POWERCUT);
+	img = slurp(x->path, &len);
+	memcpy(in_file, &img[0x8000], sizeof(in_file));
+	free(img);
+	fx_open(x, "f103c8");
+	/* The same seed tears the same way in-process (HALT). */
+	assert_int_equal(erase(x, F1_BASE + 0x8000), 0);
+	x->f.cut_action = SIM_CUT_HALT;
+	x->f.cut_mode = SIM_CUT_TORN;
+	x->f.cut_seed = 12345;
+	x->f.cut_after = x->f.ops_done;
+	assert_int_equal(prog(x, F1_BASE + 0x8000, d, sizeof(d)),
+			 IAP_ERR_CANCELED);
+	sim_flash_power_on(&x->f);
+	assert_int_equal(rd(x, F1_BASE + 0x8000, d, sizeof(d)), 0);
+	assert_memory_equal(in_file, d, sizeof(d));
+	assert_true(all_ff(&d[x->f.last_cut.torn_units * 2 + 2],
+			   sizeof(d) - x->f.last_cut.torn_units * 2 - 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +795,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timing, setup_f103,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_power_cut, setup_f103,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cut_halt_clean, setup_f103,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cut_not_on_refused,
+						setup_f103, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_torn_prog, setup_f103,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cut_torn_erase, setup_f103,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cut_exit_torn, setup_f103,
 						teardown),
 	};
 
