@@ -8,7 +8,7 @@ PACKAGES=(
 	libserialport-dev libelf-dev libcmocka-dev
 	srecord lrzsz
 	gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-	qemu-system-arm
+	qemu-system-arm libunicorn-dev
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

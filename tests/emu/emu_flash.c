@@ -1,0 +1,617 @@
+/*
+ * iap-emu - the flash memory and its program/erase controller.
+ *
+ * F1 (PM0075, RM0008 3.3.3): FPEC at 0x40022000; KEYR sequence
+ * 0x45670123/0xCDEF89AB, a wrong key locks it until reset; CR PG/PER/MER/
+ * STRT/LOCK, AR selects the page; SR BSY/PGERR/WRPRTERR/EOP. Half-words
+ * only, programmed onto erased cells (0xFFFF) or zeroed (0x0000 is always
+ * accepted), PGERR otherwise and nothing written. 52.5 us per half-word,
+ * 20 ms per page erase (DS5319, typical).
+ *
+ * F4 (RM0090 3.5-3.9): controller at 0x40023C00; CR PG/SER/MER/SNB/PSIZE/
+ * STRT/EOPIE/LOCK; SR BSY/EOP/OPERR/WRPERR/PGAERR/PGPERR/PGSERR; EOP only
+ * with EOPIE. Sectors 4x16K, 64K, 7x128K; a store must match PSIZE
+ * (PGPERR), be aligned (PGAERR), and happen with PG set (PGSERR). A cell
+ * only goes from 1 to 0. 16 us per program; sector erase 250/550/1000 ms
+ * (16K/64K/128K, x32) up to 400/1200/2000 ms at x8 (DS8626, typical).
+ *
+ * Stores into the flash reach the hook before they land (Unicorn's
+ * UC_HOOK_MEM_WRITE): the hook works out what the cells hold afterwards
+ * and queues a fix-up that the next instruction's code hook applies. While
+ * an operation runs, a core fetching from the flash stalls: emulated time
+ * jumps by the busy time, SysTick and the USART's DMA go on meanwhile.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "emu.h"
+
+/* F1 */
+#define F1_CR_PG	 (1u << 0)
+#define F1_CR_PER	 (1u << 1)
+#define F1_CR_MER	 (1u << 2)
+#define F1_CR_STRT	 (1u << 6)
+#define F1_CR_LOCK	 (1u << 7)
+#define F1_CR_WRITABLE	 0x16F7u
+#define F1_SR_BSY	 (1u << 0)
+#define F1_SR_PGERR	 (1u << 2)
+#define F1_SR_WRPRTERR	 (1u << 4)
+#define F1_SR_EOP	 (1u << 5)
+#define F1_ACR_RESET	 0x30u
+#define F1_PROG_PS	 (52500u * 1000u) /* 52.5 us */
+#define F1_PAGE_ERASE_MS 20u
+#define F1_MASS_ERASE_MS 20u
+
+/* F4 */
+#define F4_CR_PG	 (1u << 0)
+#define F4_CR_SER	 (1u << 1)
+#define F4_CR_MER	 (1u << 2)
+#define F4_CR_SNB(cr)	 (((cr) >> 3) & 0xFu)
+#define F4_CR_PSIZE(cr)	 (((cr) >> 8) & 3u)
+#define F4_CR_STRT	 (1u << 16)
+#define F4_CR_EOPIE	 (1u << 24)
+#define F4_CR_LOCK	 (1u << 31)
+#define F4_CR_WRITABLE	 0x8301037Fu
+#define F4_SR_EOP	 (1u << 0)
+#define F4_SR_OPERR	 (1u << 1)
+#define F4_SR_WRPERR	 (1u << 4)
+#define F4_SR_PGAERR	 (1u << 5)
+#define F4_SR_PGPERR	 (1u << 6)
+#define F4_SR_PGSERR	 (1u << 7)
+#define F4_SR_BSY	 (1u << 16)
+#define F4_SR_W1C	 0xF3u
+#define F4_ACR_ICEN	 (1u << 9)
+#define F4_ACR_DCEN	 (1u << 10)
+#define F4_ACR_ICRST	 (1u << 11)
+#define F4_ACR_DCRST	 (1u << 12)
+#define F4_OPTCR_RESET	 0x0FFFAAEDu
+#define F4_PROG_PS	 (16u * EMU_PS_PER_US)
+#define F4_MASS_ERASE_MS 8000u
+
+#define KEY1 0x45670123u
+#define KEY2 0xCDEF89ABu
+
+/* Register offsets, both families */
+#define FLASH_ACR   0x00u
+#define FLASH_KEYR  0x04u
+#define FLASH_SR    0x0Cu
+#define FLASH_CR    0x10u
+#define FLASH_AR    0x14u /* F1 */
+#define FLASH_OPTCR 0x14u /* F4 */
+#define FLASH_OBR   0x1Cu /* F1 */
+#define FLASH_WRPR  0x20u /* F1 */
+
+void emu_flashc_reset(struct emu *e)
+{
+	struct emu_flashc *fc = &e->fc;
+
+	memset(fc, 0, sizeof(*fc));
+	if (e->b->family == EMU_F1) {
+		fc->cr = F1_CR_LOCK;
+		fc->acr = F1_ACR_RESET;
+	} else {
+		fc->cr = F4_CR_LOCK;
+		fc->optcr = F4_OPTCR_RESET;
+	}
+}
+
+static int is_f1(const struct emu *e)
+{
+	return e->b->family == EMU_F1;
+}
+
+static int locked(const struct emu *e)
+{
+	return e->fc.hard_locked ||
+	       (e->fc.cr & (is_f1(e) ? F1_CR_LOCK : F4_CR_LOCK));
+}
+
+static int pc_in_flash(const struct emu *e)
+{
+	uint32_t fs = e->b->flash_size;
+
+	return e->pc < fs ||
+	       (e->pc >= EMU_FLASH_BASE && e->pc - EMU_FLASH_BASE < fs);
+}
+
+void emu_flashc_update(struct emu *e)
+{
+	struct emu_flashc *fc = &e->fc;
+
+	if (fc->busy_end_ps && e->now_ps >= fc->busy_end_ps) {
+		fc->busy_end_ps = 0;
+		fc->sr |= fc->pend_sr;
+		fc->pend_sr = 0;
+		fc->cr &= ~(is_f1(e) ? F1_CR_STRT : F4_CR_STRT);
+	}
+}
+
+/* An access that needs the controller idle waits for it (bus stall). */
+static void wait_idle(struct emu *e)
+{
+	emu_sync(e);
+	if (e->fc.busy_end_ps > e->now_ps) {
+		emu_stall(e, e->fc.busy_end_ps - e->now_ps);
+	}
+}
+
+static void op_start(struct emu *e, uint64_t ps, uint32_t done_sr)
+{
+	struct emu_flashc *fc = &e->fc;
+
+	if (is_f1(e) && !(e->rcc.r[0] & 1u)) {
+		emu_violation(e, "flash program/erase with the HSI off (the "
+				 "FPEC is clocked by it, PM0075 2.3)");
+	}
+	if (!is_f1(e) && (fc->acr & F4_ACR_DCEN)) {
+		static int warned;
+
+		if (!warned) {
+			warned = 1;
+			emu_warn("flash written with the data cache on: reset "
+				 "it (FLASH_ACR.DCRST) before reading the "
+				 "changed cells (RM0090 3.5.2)");
+		}
+	}
+	emu_sync(e);
+	fc->busy_end_ps = e->now_ps + ps;
+	fc->pend_sr = done_sr;
+	fc->busy_ps += ps;
+	/* The core fetches its next instruction from the flash: it waits
+	 * until the operation is over. */
+	if (pc_in_flash(e)) {
+		emu_stall(e, ps);
+	}
+}
+
+static void queue_fixup(struct emu *e, uint32_t off, unsigned size,
+			const uint8_t *data)
+{
+	struct emu_fixup *f;
+
+	if (e->nfix >= EMU_FIXUPS || size > sizeof(f->data)) {
+		emu_fault(e, "more flash stores in one instruction than the "
+			     "model keeps");
+		return;
+	}
+	f = &e->fix[e->nfix++];
+	f->off = off;
+	f->size = size;
+	memcpy(f->data, data, size);
+}
+
+void emu_flash_fixup(struct emu *e)
+{
+	for (unsigned i = 0; i < e->nfix; i++) {
+		memcpy(e->flash + e->fix[i].off, e->fix[i].data,
+		       e->fix[i].size);
+	}
+	e->nfix = 0;
+}
+
+/* The store does not change the cells. */
+static void refuse(struct emu *e, uint32_t off, unsigned size)
+{
+	queue_fixup(e, off, size, e->flash + off);
+}
+
+static void erase(struct emu *e, uint32_t off, uint32_t size)
+{
+	memset(e->flash + off, 0xFF, size);
+	if (e->code_hi <= e->code_lo) {
+		e->code_lo = off;
+		e->code_hi = off + size;
+	} else {
+		e->code_lo = off < e->code_lo ? off : e->code_lo;
+		e->code_hi = off + size > e->code_hi ? off + size : e->code_hi;
+	}
+	e->fc.erases++;
+	emu_tbc_flush(e);
+	if (e->o->trace_io) {
+		fprintf(stderr,
+			"iap-emu: flash erase 0x%08" PRIx32 " %" PRIu32
+			" bytes\n",
+			EMU_FLASH_BASE + off, size);
+	}
+}
+
+/* ---- F1 ------------------------------------------------------------------ */
+
+static void f1_store(struct emu *e, uint32_t off, unsigned size, uint64_t value)
+{
+	struct emu_flashc *fc = &e->fc;
+	uint16_t old, v = (uint16_t)value;
+	uint8_t data[2];
+
+	if (!(fc->cr & F1_CR_PG) || locked(e)) {
+		emu_violation(e,
+			      "store to flash 0x%08" PRIx32
+			      " without FLASH_CR.PG%s: nothing written",
+			      EMU_FLASH_BASE + off,
+			      locked(e) ? " (controller locked)" : "");
+		refuse(e, off, size);
+		return;
+	}
+	if (size != 2 || (off & 1u)) {
+		emu_violation(e,
+			      "%u-byte store to flash 0x%08" PRIx32
+			      ": the F1 programs aligned half-words only",
+			      size, EMU_FLASH_BASE + off);
+		fc->sr |= F1_SR_PGERR;
+		refuse(e, off, size);
+		return;
+	}
+	wait_idle(e);
+	old = (uint16_t)(e->flash[off] | e->flash[off + 1] << 8);
+	if (old != 0xFFFFu && v != 0) {
+		emu_violation(e,
+			      "programming flash 0x%08" PRIx32
+			      " holding 0x%04x with 0x%04x: PGERR",
+			      EMU_FLASH_BASE + off, old, v);
+		fc->sr |= F1_SR_PGERR;
+		refuse(e, off, size);
+		return;
+	}
+	data[0] = (uint8_t)v;
+	data[1] = (uint8_t)(v >> 8);
+	queue_fixup(e, off, 2, data);
+	fc->programs++;
+	fc->prog_bytes += 2;
+	op_start(e, F1_PROG_PS, F1_SR_EOP);
+}
+
+static void f1_start(struct emu *e)
+{
+	struct emu_flashc *fc = &e->fc;
+	uint32_t page = e->b->page_size;
+
+	if ((fc->cr & F1_CR_PG) && (fc->cr & (F1_CR_PER | F1_CR_MER))) {
+		emu_violation(e, "FLASH_CR.STRT with PG and an erase bit set");
+		return;
+	}
+	if (fc->cr & F1_CR_PER) {
+		uint32_t a = fc->ar;
+
+		if (a < EMU_FLASH_BASE ||
+		    a - EMU_FLASH_BASE >= e->b->flash_size) {
+			emu_violation(e,
+				      "page erase with FLASH_AR 0x%08" PRIx32
+				      " outside the flash",
+				      a);
+			return;
+		}
+		erase(e, (a - EMU_FLASH_BASE) & ~(page - 1u), page);
+		op_start(e, F1_PAGE_ERASE_MS * EMU_PS_PER_MS, F1_SR_EOP);
+	} else if (fc->cr & F1_CR_MER) {
+		erase(e, 0, e->b->flash_size);
+		op_start(e, F1_MASS_ERASE_MS * EMU_PS_PER_MS, F1_SR_EOP);
+	}
+}
+
+static void f1_cr_write(struct emu *e, uint32_t v)
+{
+	struct emu_flashc *fc = &e->fc;
+	uint32_t was = fc->cr;
+
+	if (locked(e)) {
+		if (v & (F1_CR_PG | F1_CR_PER | F1_CR_MER | F1_CR_STRT)) {
+			emu_violation(e,
+				      "FLASH_CR = 0x%08" PRIx32
+				      " while locked: ignored",
+				      v);
+		}
+		return;
+	}
+	if (fc->busy_end_ps > e->now_ps) {
+		emu_violation(e, "FLASH_CR written while BSY");
+		wait_idle(e);
+	}
+	fc->cr = (v & F1_CR_WRITABLE) | (fc->cr & F1_CR_STRT);
+	if ((v & F1_CR_STRT) && !(was & F1_CR_STRT)) {
+		fc->cr |= F1_CR_STRT;
+		f1_start(e);
+	}
+}
+
+/* ---- F4 ------------------------------------------------------------------ */
+
+/* Sector n of a 1 MiB part: offset and size. */
+static int f4_sector(uint32_t n, uint32_t *off, uint32_t *size)
+{
+	if (n < 4) {
+		*off = n * 0x4000u;
+		*size = 0x4000u;
+	} else if (n == 4) {
+		*off = 0x10000u;
+		*size = 0x10000u;
+	} else if (n < 12) {
+		*off = 0x20000u * (n - 4u);
+		*size = 0x20000u;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t f4_erase_ms(uint32_t size, uint32_t psize)
+{
+	static const uint16_t ms[3][3] = {
+		/* x8, x16, x32 (x64 with VPP: as x32) */
+		{400, 300, 250},    /* 16 KiB */
+		{1200, 700, 550},   /* 64 KiB */
+		{2000, 1100, 1000}, /* 128 KiB */
+	};
+	unsigned row = size == 0x4000u ? 0 : size == 0x10000u ? 1 : 2;
+
+	return ms[row][psize > 2 ? 2 : psize];
+}
+
+static void f4_store(struct emu *e, uint32_t off, unsigned size, uint64_t value)
+{
+	struct emu_flashc *fc = &e->fc;
+	unsigned psize = 1u << F4_CR_PSIZE(fc->cr);
+	uint8_t data[8];
+	int erased = 1, widened = 0;
+
+	if (!(fc->cr & F4_CR_PG) || locked(e) ||
+	    (fc->cr & (F4_CR_SER | F4_CR_MER))) {
+		emu_violation(e,
+			      "store to flash 0x%08" PRIx32
+			      " without FLASH_CR.PG%s: PGSERR",
+			      EMU_FLASH_BASE + off,
+			      locked(e) ? " (controller locked)" : "");
+		fc->sr |= F4_SR_PGSERR;
+		refuse(e, off, size);
+		return;
+	}
+	if (size != psize) {
+		emu_violation(e,
+			      "%u-byte store to flash 0x%08" PRIx32
+			      " with PSIZE %u bytes: PGPERR",
+			      size, EMU_FLASH_BASE + off, psize);
+		fc->sr |= F4_SR_PGPERR;
+		refuse(e, off, size);
+		return;
+	}
+	if (off & (size - 1u)) {
+		emu_violation(e,
+			      "unaligned %u-byte store to flash 0x%08" PRIx32
+			      ": PGAERR",
+			      size, EMU_FLASH_BASE + off);
+		fc->sr |= F4_SR_PGAERR;
+		refuse(e, off, size);
+		return;
+	}
+	wait_idle(e);
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t old = e->flash[off + i];
+		uint8_t v = (uint8_t)(value >> (8 * i));
+
+		erased &= old == 0xFF;
+		widened |= (v & ~old) != 0;
+		data[i] = old & v; /* a cell only goes from 1 to 0 */
+	}
+	if (!erased) {
+		emu_violation(e,
+			      "programming flash 0x%08" PRIx32
+			      " that is not erased%s",
+			      EMU_FLASH_BASE + off,
+			      widened ? " (bits stay 0: the cells differ "
+					"from what was written)"
+				      : "");
+	}
+	queue_fixup(e, off, size, data);
+	fc->programs++;
+	fc->prog_bytes += size;
+	op_start(e, F4_PROG_PS, (fc->cr & F4_CR_EOPIE) ? F4_SR_EOP : 0u);
+}
+
+static void f4_start(struct emu *e)
+{
+	struct emu_flashc *fc = &e->fc;
+	uint32_t eop = (fc->cr & F4_CR_EOPIE) ? F4_SR_EOP : 0u;
+	uint32_t off, size;
+
+	if ((fc->cr & F4_CR_PG) ||
+	    (fc->cr & (F4_CR_SER | F4_CR_MER)) == (F4_CR_SER | F4_CR_MER)) {
+		emu_violation(e,
+			      "FLASH_CR.STRT with CR 0x%08" PRIx32 ": PGSERR",
+			      fc->cr);
+		fc->sr |= F4_SR_PGSERR;
+		return;
+	}
+	if (fc->cr & F4_CR_SER) {
+		if (f4_sector(F4_CR_SNB(fc->cr), &off, &size) ||
+		    off >= e->b->flash_size) {
+			emu_violation(e,
+				      "sector erase of SNB %" PRIu32
+				      ": no such sector",
+				      F4_CR_SNB(fc->cr));
+			fc->sr |= F4_SR_OPERR;
+			return;
+		}
+		erase(e, off, size);
+		op_start(e,
+			 f4_erase_ms(size, F4_CR_PSIZE(fc->cr)) * EMU_PS_PER_MS,
+			 eop);
+	} else if (fc->cr & F4_CR_MER) {
+		erase(e, 0, e->b->flash_size);
+		op_start(e,
+			 (uint64_t)F4_MASS_ERASE_MS *
+				 (F4_CR_PSIZE(fc->cr) == 0 ? 2u : 1u) *
+				 EMU_PS_PER_MS,
+			 eop);
+	}
+}
+
+static void f4_cr_write(struct emu *e, uint32_t v)
+{
+	struct emu_flashc *fc = &e->fc;
+	uint32_t was = fc->cr;
+
+	if (locked(e)) {
+		if (v & (F4_CR_PG | F4_CR_SER | F4_CR_MER | F4_CR_STRT)) {
+			emu_violation(e,
+				      "FLASH_CR = 0x%08" PRIx32
+				      " while locked: ignored",
+				      v);
+		}
+		return;
+	}
+	if (fc->busy_end_ps > e->now_ps) {
+		emu_violation(e, "FLASH_CR written while BSY");
+		wait_idle(e);
+	}
+	fc->cr = (v & F4_CR_WRITABLE & ~F4_CR_STRT) | (fc->cr & F4_CR_STRT);
+	if ((v & F4_CR_STRT) && !(was & F4_CR_STRT)) {
+		fc->cr |= F4_CR_STRT;
+		f4_start(e);
+	}
+}
+
+static void f4_acr_write(struct emu *e, uint32_t v)
+{
+	struct emu_flashc *fc = &e->fc;
+
+	if ((v & F4_ACR_ICRST) && (fc->acr & F4_ACR_ICEN)) {
+		emu_violation(e, "FLASH_ACR.ICRST set with the instruction "
+				 "cache on: it only resets a disabled cache");
+	}
+	if ((v & F4_ACR_DCRST) && (fc->acr & F4_ACR_DCEN)) {
+		emu_violation(e, "FLASH_ACR.DCRST set with the data cache on: "
+				 "it only resets a disabled cache");
+	}
+	fc->acr = v & 0x1F07u;
+}
+
+/* ---- both ---------------------------------------------------------------- */
+
+void emu_flash_store(struct emu *e, uint32_t off, unsigned size, uint64_t value)
+{
+	e->activity++;
+	if (e->nfix) {
+		emu_flash_fixup(e); /* earlier stores have landed */
+	}
+	if (is_f1(e)) {
+		f1_store(e, off, size, value);
+	} else {
+		f4_store(e, off, size, value);
+	}
+}
+
+static void keyr_write(struct emu *e, uint32_t v)
+{
+	struct emu_flashc *fc = &e->fc;
+
+	if (fc->hard_locked) {
+		return;
+	}
+	if (!locked(e)) {
+		emu_violation(e, "FLASH_KEYR written while unlocked: the "
+				 "controller locks until the next reset");
+		fc->hard_locked = 1;
+		return;
+	}
+	if (fc->key_state == 0 && v == KEY1) {
+		fc->key_state = 1;
+		return;
+	}
+	if (fc->key_state == 1 && v == KEY2) {
+		fc->key_state = 0;
+		fc->cr &= is_f1(e) ? ~F1_CR_LOCK : ~F4_CR_LOCK;
+		return;
+	}
+	emu_violation(e,
+		      "wrong FLASH_KEYR sequence (0x%08" PRIx32
+		      "): the controller locks until the next reset%s",
+		      v, is_f1(e) ? "" : " (and a bus error)");
+	fc->hard_locked = 1;
+	fc->key_state = 0;
+}
+
+uint32_t emu_flashc_read(struct emu *e, uint32_t off)
+{
+	struct emu_flashc *fc = &e->fc;
+	uint32_t v;
+	int busy;
+
+	emu_sync(e);
+	if (e->nfix) {
+		emu_flash_fixup(e); /* the store before this poll has landed */
+	}
+	busy = fc->busy_end_ps > e->now_ps;
+	switch (off) {
+	case FLASH_ACR:
+		if (is_f1(e)) {
+			/* PRFTBS follows PRFTBE */
+			return (fc->acr & ~0x20u) | ((fc->acr & 0x10u) << 1);
+		}
+		return fc->acr;
+	case FLASH_SR:
+		v = fc->sr | (busy ? (is_f1(e) ? F1_SR_BSY : F4_SR_BSY) : 0u);
+		if (busy && emu_idle_poll(e, 0x40022000u + off, v)) {
+			busy = fc->busy_end_ps > e->now_ps;
+			v = fc->sr |
+			    (busy ? (is_f1(e) ? F1_SR_BSY : F4_SR_BSY) : 0u);
+		}
+		return v;
+	case FLASH_CR:
+		return fc->cr |
+		       (fc->hard_locked ? (is_f1(e) ? F1_CR_LOCK : F4_CR_LOCK)
+					: 0u);
+	case 0x14u:
+		return is_f1(e) ? fc->ar : fc->optcr;
+	case FLASH_OBR:
+		return is_f1(e) ? 0x03FFFC1Cu
+				: 0; /* RDPRT off, user bits and data 0xFF */
+	case FLASH_WRPR:
+		return is_f1(e) ? 0xFFFFFFFFu : 0;
+	default:
+		return 0;
+	}
+}
+
+void emu_flashc_write(struct emu *e, uint32_t off, uint32_t v, uint32_t mask)
+{
+	struct emu_flashc *fc = &e->fc;
+
+	emu_sync(e);
+	switch (off) {
+	case FLASH_ACR:
+		v = (fc->acr & ~mask) | (v & mask);
+		if (is_f1(e)) {
+			fc->acr = v & 0x1Fu;
+		} else {
+			f4_acr_write(e, v);
+		}
+		break;
+	case FLASH_KEYR:
+		keyr_write(e, v);
+		break;
+	case FLASH_SR:
+		fc->sr &=
+			~(v & mask &
+			  (is_f1(e) ? (F1_SR_EOP | F1_SR_PGERR | F1_SR_WRPRTERR)
+				    : F4_SR_W1C));
+		break;
+	case FLASH_CR:
+		v = (fc->cr & ~mask) | (v & mask);
+		if (is_f1(e)) {
+			f1_cr_write(e, v);
+		} else {
+			f4_cr_write(e, v);
+		}
+		break;
+	case 0x14u:
+		if (is_f1(e)) {
+			if (fc->busy_end_ps > e->now_ps) {
+				emu_violation(e, "FLASH_AR written while BSY");
+			}
+			fc->ar = (fc->ar & ~mask) | (v & mask);
+		}
+		/* F4 OPTCR: option bytes are not modelled */
+		break;
+	default:
+		break;
+	}
+}
