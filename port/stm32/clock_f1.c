@@ -54,7 +54,11 @@ void stm32_clock_deinit(void)
 	RCC_CFGR &= ~RCC_CFGR_SW_MASK;
 	(void)stm32_wait(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_HSI,
 			 STM32_SPINS_OSC);
+	/* PLLSRC/PLLXTPRE/PLLMUL are writable only with the PLL stopped
+	 * (RM0008 7.3.2): stop it, wait until it is, then clear CFGR. */
+	RCC_CR &= ~RCC_CR_PLLON;
+	(void)stm32_wait(&RCC_CR, RCC_CR_PLLRDY, 0, STM32_SPINS_OSC);
 	RCC_CFGR = 0;
-	RCC_CR &= ~(RCC_CR_PLLON | RCC_CR_CSSON | RCC_CR_HSEON);
+	RCC_CR &= ~(RCC_CR_CSSON | RCC_CR_HSEON);
 	FLASH_ACR = FLASH_ACR_RESET;
 }

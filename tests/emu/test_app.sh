@@ -15,6 +15,8 @@ emu_says "app entered at 0x0800[0-9a-f]* after [0-9]* instructions (VTOR=$APP_HE
 no_violations "boot"
 ok "$IAP_BOARD: the factory image boots the application"
 grep "first receive poll\|app entered\|handover" "$EMU_LOG"
+# The application gets the chip as after a reset (clock tree, SysTick, NVIC).
+emu_says "handover: the chip as after reset"
 
 emu_says "the application ran for 2100 ms"
 ticks=$(sed -n 's/^iap-emu: application: \([0-9]*\) SysTick exceptions through its own table$/\1/p' "$EMU_LOG")
