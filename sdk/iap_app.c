@@ -57,3 +57,12 @@ int iap_app_version(struct iap_version *v)
 	}
 	return err;
 }
+
+int iap_app_boot_record(struct iap_boot_record *r)
+{
+	if (MMIO32(IAP_LAYOUT_RAM_ADDR + 4u) != IAP_BOOT_RECORD_MAGIC) {
+		return IAP_ERR_NOENT;
+	}
+	iap_boot_record_unpack(MMIO32(IAP_LAYOUT_RAM_ADDR + 8u), r);
+	return 0;
+}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "iap/iap_image.h"
+#include "iap/iap_install.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,14 @@ void iap_app_request_update(void) __attribute__((noreturn));
  * record is for an image at another address, or the decode error.
  */
 int iap_app_version(struct iap_version *v);
+
+/**
+ * iap_app_boot_record() - what the bootloader did at this boot (installed
+ * a staged image, refused it, ...), from the no-init RAM words it fills in
+ * before jumping. Returns 0 and fills *r, or IAP_ERR_NOENT when they are
+ * not there (started by a debugger, or an older bootloader).
+ */
+int iap_app_boot_record(struct iap_boot_record *r);
 
 #ifdef __cplusplus
 }

@@ -74,16 +74,14 @@ static void set_mode(struct iap_loader *ld, uint8_t mode, uint32_t now_ms)
 	ld->t_mode = now_ms;
 }
 
-int iap_loader_start(struct iap_loader *ld, const struct iap_loader_cfg *cfg,
-		     int update_requested, uint32_t now_ms)
+/* Install what is staged, then decide what to boot and serve. */
+static int install_and_decide(struct iap_loader *ld, int update_requested)
 {
-	const struct iap_server_cfg *sc = &cfg->server;
+	const struct iap_server_cfg *sc = &ld->cfg.server;
 	int err;
 
-	memset(ld, 0, sizeof(*ld));
-	ld->cfg = *cfg;
-	ld->t_rx = now_ms;
-	ld->t_req = now_ms;
+	(void)iap_install(sc->flash, sc->layout, sc->loader_version,
+			  sc->scratch, sc->scratch_size, &ld->record);
 	err = iap_boot_decide(sc->flash, sc->layout, sc->loader_version,
 			      update_requested, sc->scratch, sc->scratch_size,
 			      &ld->boot);
@@ -91,6 +89,20 @@ int iap_loader_start(struct iap_loader *ld, const struct iap_loader_cfg *cfg,
 		err = iap_server_init(&ld->srv, sc, ld->boot.app_valid,
 				      &ld->boot.hdr);
 	}
+	ld->srv.last_boot = ld->record;
+	return err;
+}
+
+int iap_loader_start(struct iap_loader *ld, const struct iap_loader_cfg *cfg,
+		     int update_requested, uint32_t now_ms)
+{
+	int err;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->cfg = *cfg;
+	ld->t_rx = now_ms;
+	ld->t_req = now_ms;
+	err = install_and_decide(ld, update_requested);
 	if (err) {
 		return err;
 	}
@@ -115,6 +127,25 @@ static int leave(struct iap_loader *ld, uint8_t reason, uint32_t now_ms)
 	return IAP_LOADER_JUMP;
 }
 
+/* BOOT after a staged upload: what a reset would do, without the reset. */
+static int boot_staged(struct iap_loader *ld, uint32_t now_ms)
+{
+	int err = install_and_decide(ld, 0);
+
+	if (err) {
+		return err;
+	}
+	if (ld->boot.action == IAP_BOOT_JUMP) {
+		return leave(ld,
+			     ld->record.event == IAP_EVENT_INSTALLED
+				     ? IAP_REASON_UPDATED
+				     : IAP_REASON_BOOT_CMD,
+			     now_ms);
+	}
+	set_mode(ld, IAP_MODE_UPDATE, now_ms);
+	return IAP_LOADER_RUN;
+}
+
 int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 		    size_t n)
 {
@@ -135,6 +166,9 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 				set_mode(ld, IAP_MODE_UPDATE, now_ms);
 			}
 		}
+		if (r == IAP_SERVER_BOOT && ld->srv.staged) {
+			return boot_staged(ld, now_ms);
+		}
 		if (r == IAP_SERVER_BOOT) {
 			return leave(ld,
 				     ld->srv.state == IAP_STATE_VERIFIED
@@ -150,10 +184,13 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 	    now_ms - ld->t_mode >= ld->cfg.hello_ms) {
 		return leave(ld, IAP_REASON_VALID, now_ms);
 	}
-	if (ld->mode == IAP_MODE_UPDATE && ld->srv.app_valid &&
+	if (ld->mode == IAP_MODE_UPDATE &&
+	    (ld->srv.app_valid || ld->srv.staged) &&
 	    ld->srv.state != IAP_STATE_RECEIVING && ld->cfg.idle_ms &&
 	    now_ms - ld->t_req >= ld->cfg.idle_ms) {
-		return leave(ld, IAP_REASON_IDLE, now_ms);
+		/* A staged image the host did not BOOT is installed now. */
+		return ld->srv.staged ? boot_staged(ld, now_ms)
+				      : leave(ld, IAP_REASON_IDLE, now_ms);
 	}
 	return IAP_LOADER_RUN;
 }

@@ -164,29 +164,29 @@ int iap_image_hash_flash(const struct iap_flash *f, uint32_t addr,
 	return 0;
 }
 
-int iap_image_read_meta(const struct iap_flash *f, const struct iap_layout *l,
-			struct iap_image_hdr *h)
+int iap_image_read_record(const struct iap_flash *f, uint32_t addr,
+			  struct iap_image_hdr *h)
 {
 	uint8_t raw[IAP_IMAGE_HDR_SIZE];
 	uint8_t commit[4];
 	int err;
 
-	err = f->read(f->ctx, l->meta_addr + IAP_META_COMMIT_OFF, commit, 4);
+	err = f->read(f->ctx, addr + IAP_META_COMMIT_OFF, commit, 4);
 	if (err) {
 		return err;
 	}
 	if (iap_get_le32(commit) != IAP_META_COMMIT_MAGIC) {
 		return IAP_ERR_NOENT;
 	}
-	err = f->read(f->ctx, l->meta_addr, raw, sizeof(raw));
+	err = f->read(f->ctx, addr, raw, sizeof(raw));
 	if (err) {
 		return err;
 	}
 	return iap_image_hdr_decode(raw, h);
 }
 
-int iap_image_write_meta(const struct iap_flash *f, const struct iap_layout *l,
-			 const struct iap_image_hdr *h)
+int iap_image_write_record(const struct iap_flash *f, uint32_t addr,
+			   const struct iap_image_hdr *h)
 {
 	uint8_t raw[IAP_IMAGE_HDR_SIZE];
 	uint8_t commit[16];
@@ -194,19 +194,31 @@ int iap_image_write_meta(const struct iap_flash *f, const struct iap_layout *l,
 	int err;
 
 	iap_image_hdr_encode(h, raw);
-	err = f->prog(f->ctx, l->meta_addr, raw, sizeof(raw));
+	err = f->prog(f->ctx, addr, raw, sizeof(raw));
 	if (err) {
 		return err;
 	}
 	memset(commit, 0, sizeof(commit));
 	iap_put_le32(commit, IAP_META_COMMIT_MAGIC);
-	return f->prog(f->ctx, l->meta_addr + IAP_META_COMMIT_OFF, commit, len);
+	return f->prog(f->ctx, addr + IAP_META_COMMIT_OFF, commit, len);
 }
 
-int iap_image_verify_slot(const struct iap_flash *f, const struct iap_layout *l,
-			  const struct iap_image_hdr *h,
-			  uint32_t loader_version, uint8_t *buf,
-			  uint32_t buf_size)
+int iap_image_read_meta(const struct iap_flash *f, const struct iap_layout *l,
+			struct iap_image_hdr *h)
+{
+	return iap_image_read_record(f, l->meta_addr, h);
+}
+
+int iap_image_write_meta(const struct iap_flash *f, const struct iap_layout *l,
+			 const struct iap_image_hdr *h)
+{
+	return iap_image_write_record(f, l->meta_addr, h);
+}
+
+int iap_image_verify_at(const struct iap_flash *f, const struct iap_layout *l,
+			const struct iap_image_hdr *h, uint32_t addr,
+			uint32_t loader_version, uint8_t *buf,
+			uint32_t buf_size)
 {
 	uint8_t digest[IAP_IMAGE_HASH_SIZE];
 	int err = iap_image_check_fit(h, l, loader_version);
@@ -214,7 +226,7 @@ int iap_image_verify_slot(const struct iap_flash *f, const struct iap_layout *l,
 	if (err) {
 		return err;
 	}
-	err = f->read(f->ctx, l->app_addr, buf, 8);
+	err = f->read(f->ctx, addr, buf, 8);
 	if (err) {
 		return err;
 	}
@@ -222,10 +234,19 @@ int iap_image_verify_slot(const struct iap_flash *f, const struct iap_layout *l,
 	if (err) {
 		return err;
 	}
-	err = iap_image_hash_flash(f, l->app_addr, h->image_size, buf, buf_size,
+	err = iap_image_hash_flash(f, addr, h->image_size, buf, buf_size,
 				   digest);
 	if (err) {
 		return err;
 	}
 	return memcmp(digest, h->sha256, sizeof(digest)) ? IAP_ERR_CORRUPT : 0;
+}
+
+int iap_image_verify_slot(const struct iap_flash *f, const struct iap_layout *l,
+			  const struct iap_image_hdr *h,
+			  uint32_t loader_version, uint8_t *buf,
+			  uint32_t buf_size)
+{
+	return iap_image_verify_at(f, l, h, l->app_addr, loader_version, buf,
+				   buf_size);
 }

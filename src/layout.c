@@ -4,6 +4,7 @@
  */
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
+#include "iap/iap_install.h"
 #include "iap/iap_layout.h"
 
 static int region_ok(const struct iap_flash *f, uint32_t addr, uint32_t size)
@@ -25,30 +26,37 @@ static int disjoint(uint32_t a, uint32_t as, uint32_t b, uint32_t bs)
 
 int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f)
 {
+	const uint32_t r[5][2] = {
+		{l->boot_addr, l->boot_size},
+		{l->meta_addr, l->meta_size},
+		{l->app_addr, l->app_size},
+		{l->stage_addr, l->stage_size},
+		{l->stage_meta_addr, l->stage_meta_size},
+	};
+
 	if (iap_flash_check_geometry(f) != 0) {
 		return IAP_ERR_INVAL;
 	}
-	if (!region_ok(f, l->boot_addr, l->boot_size) ||
-	    !region_ok(f, l->meta_addr, l->meta_size) ||
-	    !region_ok(f, l->app_addr, l->app_size)) {
-		return IAP_ERR_INVAL;
-	}
-	if (l->stage_size && !region_ok(f, l->stage_addr, l->stage_size)) {
-		return IAP_ERR_INVAL;
-	}
 	if (l->boot_addr != iap_flash_base(f) ||
-	    l->meta_size < IAP_META_MIN_SIZE || l->ram_size == 0) {
+	    l->meta_size < IAP_META_MIN_SIZE || l->ram_size == 0 ||
+	    l->install > IAP_INSTALL_OVERWRITE) {
 		return IAP_ERR_INVAL;
 	}
-	if (!disjoint(l->boot_addr, l->boot_size, l->meta_addr, l->meta_size) ||
-	    !disjoint(l->boot_addr, l->boot_size, l->app_addr, l->app_size) ||
-	    !disjoint(l->meta_addr, l->meta_size, l->app_addr, l->app_size) ||
-	    !disjoint(l->stage_addr, l->stage_size, l->boot_addr,
-		      l->boot_size) ||
-	    !disjoint(l->stage_addr, l->stage_size, l->meta_addr,
-		      l->meta_size) ||
-	    !disjoint(l->stage_addr, l->stage_size, l->app_addr, l->app_size)) {
+	if (l->install != IAP_INSTALL_NONE &&
+	    (l->stage_size == 0 ||
+	     l->stage_meta_size < IAP_STAGE_META_MIN_SIZE)) {
 		return IAP_ERR_INVAL;
+	}
+	for (int i = 0; i < 5; i++) {
+		/* boot, meta and app always; the stage regions when set. */
+		if ((i < 3 || r[i][1]) && !region_ok(f, r[i][0], r[i][1])) {
+			return IAP_ERR_INVAL;
+		}
+		for (int j = 0; j < i; j++) {
+			if (!disjoint(r[i][0], r[i][1], r[j][0], r[j][1])) {
+				return IAP_ERR_INVAL;
+			}
+		}
 	}
 	return 0;
 }

@@ -164,7 +164,7 @@ size_t iap_info_encode(const struct iap_info *in, uint8_t *out)
 	if (n > IAP_INFO_MAX_REGIONS) {
 		n = IAP_INFO_MAX_REGIONS;
 	}
-	memset(out, 0, IAP_INFO_FIXED_SIZE);
+	memset(out, 0, IAP_INFO_SIZE);
 	out[0] = in->proto_version;
 	out[1] = in->caps;
 	iap_put_le16(&out[2], in->max_payload);
@@ -190,7 +190,18 @@ size_t iap_info_encode(const struct iap_info *in, uint8_t *out)
 		iap_put_le32(&r[4], in->regions[i].sector_size);
 		iap_put_le32(&r[8], in->regions[i].count);
 	}
-	return IAP_INFO_FIXED_SIZE + 12u * n;
+	/* Appended at a fixed offset; unused region entries stay zero. */
+	out += IAP_INFO_EXT_OFF;
+	iap_put_le32(&out[0], in->stage_meta_addr);
+	out[4] = in->install;
+	out[5] = in->stage_state;
+	out[6] = in->boot_event;
+	iap_put_le16(&out[8], (uint16_t)in->boot_err);
+	out[10] = in->stage_ver_major;
+	out[11] = in->stage_ver_minor;
+	iap_put_le16(&out[12], in->stage_ver_patch);
+	iap_put_le32(&out[16], in->stage_ver_build);
+	return IAP_INFO_SIZE;
 }
 
 int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
@@ -228,5 +239,18 @@ int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
 		out->regions[i].sector_size = iap_get_le32(&r[4]);
 		out->regions[i].count = iap_get_le32(&r[8]);
 	}
+	if (len < IAP_INFO_SIZE) {
+		return 0; /* a device without the appended fields */
+	}
+	in += IAP_INFO_EXT_OFF;
+	out->stage_meta_addr = iap_get_le32(&in[0]);
+	out->install = in[4];
+	out->stage_state = in[5];
+	out->boot_event = in[6];
+	out->boot_err = (int16_t)iap_get_le16(&in[8]);
+	out->stage_ver_major = in[10];
+	out->stage_ver_minor = in[11];
+	out->stage_ver_patch = iap_get_le16(&in[12]);
+	out->stage_ver_build = iap_get_le32(&in[16]);
 	return 0;
 }

@@ -58,6 +58,20 @@ static int respond(struct iap_server *s, int status, uint16_t body_len)
 	return s->cfg.send(s->cfg.send_ctx, s->cfg.tx_buf, (size_t)n);
 }
 
+static void stage_info(struct iap_server *s, struct iap_info *in)
+{
+	struct iap_image_hdr h;
+	int st = iap_stage_state(s->cfg.flash, s->cfg.layout, &h);
+
+	if (st > IAP_STAGE_EMPTY) {
+		in->stage_state = (uint8_t)st;
+		in->stage_ver_major = h.version.major;
+		in->stage_ver_minor = h.version.minor;
+		in->stage_ver_patch = h.version.patch;
+		in->stage_ver_build = h.version.build;
+	}
+}
+
 static int cmd_info(struct iap_server *s)
 {
 	const struct iap_layout *l = s->cfg.layout;
@@ -83,6 +97,12 @@ static int cmd_info(struct iap_server *s)
 		in.app_ver_patch = s->app.version.patch;
 		in.app_ver_build = s->app.version.build;
 	}
+	in.caps = l->install != IAP_INSTALL_NONE ? IAP_CAP_STAGE : 0;
+	in.stage_meta_addr = l->stage_meta_addr;
+	in.install = (uint8_t)l->install;
+	in.boot_event = s->last_boot.event;
+	in.boot_err = s->last_boot.err;
+	stage_info(s, &in);
 	in.region_count = (uint8_t)(f->region_count < IAP_INFO_MAX_REGIONS
 					    ? f->region_count
 					    : IAP_INFO_MAX_REGIONS);
@@ -103,28 +123,50 @@ static int cmd_start(struct iap_server *s)
 	const struct iap_flash *f = s->cfg.flash;
 	const struct iap_layout *l = s->cfg.layout;
 	const uint8_t *p = s->dec.buf;
+	int stage = p[0] == IAP_SLOT_STAGE;
 	struct iap_image_hdr h;
 	int err;
 
 	if (s->dec.frame_len != IAP_START_REQ_SIZE || p[1] || p[2] || p[3]) {
 		return respond(s, IAP_ERR_INVAL, 0);
 	}
-	if (p[0] != IAP_SLOT_APP) {
+	if (p[0] != IAP_SLOT_APP &&
+	    (!stage || l->install == IAP_INSTALL_NONE)) {
 		return respond(s, IAP_ERR_NOTSUP, 0);
 	}
 	err = iap_image_hdr_decode(&p[4], &h);
 	if (!err) {
 		err = iap_image_check_fit(&h, l, s->cfg.loader_version);
 	}
+	if (!err && stage && h.image_size > l->stage_size) {
+		err = IAP_ERR_FBIG;
+	}
 	if (err) {
 		return respond(s, err, 0);
 	}
-	/* From here on the old image is gone: meta first, then the slot. */
-	s->app_valid = 0;
 	s->state = IAP_STATE_IDLE;
-	err = iap_flash_erase_span(f, l->meta_addr, l->meta_size);
+	s->staged = 0;
+	if (stage) {
+		/* The installed image stays; only the stage is rewritten. */
+		err = iap_flash_erase_span(f, l->stage_meta_addr,
+					   l->stage_meta_size);
+		s->upd_addr = l->stage_addr;
+	} else {
+		/* A pending staged image would overwrite this one at boot. */
+		if (iap_stage_state(f, l, NULL) != IAP_STAGE_EMPTY) {
+			err = iap_flash_erase_span(f, l->stage_meta_addr,
+						   l->stage_meta_size);
+		}
+		/* From here on the old image is gone: meta, then the slot. */
+		s->app_valid = 0;
+		if (!err) {
+			err = iap_flash_erase_span(f, l->meta_addr,
+						   l->meta_size);
+		}
+		s->upd_addr = l->app_addr;
+	}
 	if (!err) {
-		err = iap_flash_erase_span(f, l->app_addr, h.image_size);
+		err = iap_flash_erase_span(f, s->upd_addr, h.image_size);
 	}
 	if (err) {
 		return respond(s, err, 0);
@@ -144,8 +186,7 @@ static int write_again(struct iap_server *s, uint32_t off, const uint8_t *data,
 
 	while (n) {
 		uint32_t k = n < s->cfg.scratch_size ? n : s->cfg.scratch_size;
-		int err =
-			f->read(f->ctx, s->cfg.layout->app_addr + off, tmp, k);
+		int err = f->read(f->ctx, s->upd_addr + off, tmp, k);
 
 		if (err) {
 			return err;
@@ -188,7 +229,7 @@ static int cmd_write(struct iap_server *s)
 	} else if (off != s->next_off) {
 		err = IAP_ERR_PROTO;
 	} else {
-		err = f->prog(f->ctx, s->cfg.layout->app_addr + off, data, n);
+		err = f->prog(f->ctx, s->upd_addr + off, data, n);
 		if (err) {
 			s->state = IAP_STATE_IDLE;
 		} else {
@@ -211,20 +252,29 @@ static int cmd_finish(struct iap_server *s)
 	if (s->next_off < s->upd.image_size) {
 		return respond(s, IAP_ERR_PROTO, 0);
 	}
-	err = iap_image_verify_slot(f, l, &s->upd, s->cfg.loader_version,
-				    s->cfg.scratch, s->cfg.scratch_size);
+	err = iap_image_verify_at(f, l, &s->upd, s->upd_addr,
+				  s->cfg.loader_version, s->cfg.scratch,
+				  s->cfg.scratch_size);
 	if (!err) {
-		err = iap_image_write_meta(f, l, &s->upd);
+		err = iap_image_write_record(f,
+					     s->upd_addr == l->app_addr
+						     ? l->meta_addr
+						     : l->stage_meta_addr,
+					     &s->upd);
 	}
 	if (err) {
-		/* Stay in update mode with nothing bootable; a new START
-		 * erases again. */
+		/* Stay in update mode; a new START erases again. Staged, the
+		 * installed image is still there. */
 		s->state = IAP_STATE_IDLE;
 		return respond(s, err, 0);
 	}
+	s->state = IAP_STATE_VERIFIED;
+	if (s->upd_addr != l->app_addr) {
+		s->staged = 1; /* installed by the loader after BOOT */
+		return respond(s, 0, 0);
+	}
 	s->app = s->upd;
 	s->app_valid = 1;
-	s->state = IAP_STATE_VERIFIED;
 	return respond(s, 0, 0);
 }
 
@@ -244,8 +294,9 @@ static int handle(struct iap_server *s)
 		if (err) {
 			return err;
 		}
-		return cmd == IAP_CMD_BOOT && s->app_valid ? IAP_SERVER_BOOT
-							   : 0;
+		return cmd == IAP_CMD_BOOT && (s->app_valid || s->staged)
+			       ? IAP_SERVER_BOOT
+			       : 0;
 	}
 	switch (cmd) {
 	case IAP_CMD_INFO:
@@ -257,7 +308,7 @@ static int handle(struct iap_server *s)
 	case IAP_CMD_FINISH:
 		return cmd_finish(s);
 	case IAP_CMD_BOOT:
-		if (!s->app_valid) {
+		if (!s->app_valid && !s->staged) {
 			return respond(s, IAP_ERR_NOENT, 0);
 		}
 		err = respond(s, 0, 0);

@@ -15,6 +15,11 @@
  * hello_ms after reset (0 = jump at once), and in update mode it boots the
  * valid image after idle_ms without a request (0 = wait forever). Without a
  * valid image it never leaves update mode.
+ *
+ * On a layout with an install strategy the loader first installs a pending
+ * staged image (iap_install()), at every start and after BOOT following a
+ * staged upload, then decides; what it did is in ld->record for the port
+ * to hand to the application (no-init RAM) and for INFO.
  */
 #ifndef IAP_BOOT_H
 #define IAP_BOOT_H
@@ -24,6 +29,7 @@
 
 #include "iap_flash.h"
 #include "iap_image.h"
+#include "iap_install.h"
 #include "iap_layout.h"
 #include "iap_server.h"
 
@@ -86,6 +92,7 @@ struct iap_loader {
 	struct iap_loader_cfg cfg;
 	struct iap_server srv;
 	struct iap_boot_decision boot;
+	struct iap_boot_record record; /* what the install step did */
 	uint8_t mode;
 	uint8_t exit_reason; /* enum iap_boot_reason when mode is JUMP */
 	uint32_t t_mode;     /* when the current mode began */
@@ -97,8 +104,10 @@ struct iap_loader {
 #define IAP_LOADER_JUMP 1 /* jump to ld->boot.jump_addr */
 
 /**
- * iap_loader_start() - decide and set up. Returns IAP_LOADER_JUMP (valid
- * image, no request, hello_ms 0), IAP_LOADER_RUN, or a negative error.
+ * iap_loader_start() - install a pending staged image, decide and set up.
+ * A failed install is recorded in ld->record, not returned: the decision
+ * then finds what the flash holds. Returns IAP_LOADER_JUMP (valid image,
+ * no request, hello_ms 0), IAP_LOADER_RUN, or a negative error.
  */
 int iap_loader_start(struct iap_loader *ld, const struct iap_loader_cfg *cfg,
 		     int update_requested, uint32_t now_ms);

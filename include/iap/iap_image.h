@@ -118,6 +118,34 @@ int iap_image_hash_flash(const struct iap_flash *f, uint32_t addr,
 			 uint8_t out[IAP_IMAGE_HASH_SIZE]);
 
 /**
+ * iap_image_read_record() - read and check the committed record of the
+ * meta region at addr (app meta or stage meta). Returns 0 and fills *h,
+ * IAP_ERR_NOENT when no committed record is there (erased, or commit word
+ * missing), or the decode error.
+ */
+int iap_image_read_record(const struct iap_flash *f, uint32_t addr,
+			  struct iap_image_hdr *h);
+
+/**
+ * iap_image_write_record() - program the header then, last, the commit
+ * word into the erased meta region at addr. Returns 0 or the flash error.
+ */
+int iap_image_write_record(const struct iap_flash *f, uint32_t addr,
+			   const struct iap_image_hdr *h);
+
+/**
+ * iap_image_verify_at() - the full check of an image stored at addr (the
+ * app slot, or the stage slot for an image that will run from the app
+ * slot): header fits the layout, vector table bootable, SHA-256 of the
+ * bytes at addr equals the header's. buf is scratch (>= 16 bytes).
+ * Returns 0 or the first failure.
+ */
+int iap_image_verify_at(const struct iap_flash *f, const struct iap_layout *l,
+			const struct iap_image_hdr *h, uint32_t addr,
+			uint32_t loader_version, uint8_t *buf,
+			uint32_t buf_size);
+
+/**
  * iap_image_read_meta() - read and check the committed record of the meta
  * region. Returns 0 and fills *h, IAP_ERR_NOENT when no committed record is
  * there (erased, or commit word missing), or the decode error.

@@ -6,7 +6,11 @@
  *           (iap_image.h); erased first and written last during an update.
  *   app   : the application slot; the application is linked to run here and
  *           sets VTOR to app_addr. It does not embed any header of ours.
- *   stage : optional staging slot (0 size = none), for later install modes.
+ *   stage : optional staging slot (0 size = none): an update is received
+ *           here while the installed image stays bootable, then installed
+ *           by the bootloader at the next boot (iap_install.h).
+ *   stage_meta : the metadata record of the staged image and its flags, in
+ *           sector(s) of their own, so each record is erased on its own.
  *
  * Every region starts and ends on a sector boundary (checked by
  * iap_layout_check()), so erasing one never touches another.
@@ -22,18 +26,29 @@
 extern "C" {
 #endif
 
+/* How a staged image gets into the application slot. */
+enum iap_install_kind {
+	IAP_INSTALL_NONE = 0,	  /* single slot: updates go straight in */
+	IAP_INSTALL_OVERWRITE = 1 /* stage, then copy over at boot */
+				  /* 2: swap with revert, later */
+};
+
 struct iap_layout {
 	uint32_t boot_addr, boot_size;
 	uint32_t meta_addr, meta_size;
 	uint32_t app_addr, app_size;
 	uint32_t stage_addr, stage_size;
+	uint32_t stage_meta_addr, stage_meta_size;
 	uint32_t ram_addr, ram_size; /* for the initial stack pointer check */
 	uint32_t board_id;	     /* 0 = accept images for any board */
+	uint32_t install;	     /* enum iap_install_kind */
 };
 
 /**
  * iap_layout_check() - every region inside the flash, on sector boundaries,
- * not overlapping another, the bootloader first. Returns 0 or IAP_ERR_INVAL.
+ * not overlapping another, the bootloader first; an install kind other than
+ * NONE needs a stage slot and a stage meta region.
+ * Returns 0 or IAP_ERR_INVAL.
  */
 int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f);
 

@@ -46,7 +46,11 @@ enum iap_cmd {
 };
 
 /* Slot ids for START. */
-#define IAP_SLOT_APP 0u
+#define IAP_SLOT_APP   0u
+#define IAP_SLOT_STAGE 1u /* stage, install at the next boot */
+
+/* INFO capability bits. */
+#define IAP_CAP_STAGE 0x01u /* START accepts IAP_SLOT_STAGE */
 
 /* Sizes of the request/response bodies (after the status for responses). */
 #define IAP_START_REQ_SIZE   (4u + 256u)
@@ -54,7 +58,9 @@ enum iap_cmd {
 #define IAP_STATUS_SIZE	     2u
 #define IAP_INFO_MAX_REGIONS 4u
 #define IAP_INFO_FIXED_SIZE  52u
-#define IAP_INFO_SIZE	     (IAP_INFO_FIXED_SIZE + 12u * IAP_INFO_MAX_REGIONS)
+#define IAP_INFO_EXT_OFF     (IAP_INFO_FIXED_SIZE + 12u * IAP_INFO_MAX_REGIONS)
+#define IAP_INFO_EXT_SIZE    20u
+#define IAP_INFO_SIZE	     (IAP_INFO_EXT_OFF + IAP_INFO_EXT_SIZE)
 
 /* The smallest max_payload a device may announce: START must fit. */
 #define IAP_MIN_PAYLOAD IAP_START_REQ_SIZE
@@ -85,9 +91,18 @@ struct iap_info {
 	struct {
 		uint32_t addr, sector_size, count;
 	} regions[IAP_INFO_MAX_REGIONS];
+	/* Appended (0 from a device that does not send them): */
+	uint32_t stage_meta_addr;
+	uint8_t install;     /* enum iap_install_kind */
+	uint8_t stage_state; /* enum iap_stage_state */
+	uint8_t boot_event;  /* enum iap_boot_event of the last boot */
+	int16_t boot_err;    /* its error code */
+	uint8_t stage_ver_major, stage_ver_minor; /* staged image, when */
+	uint16_t stage_ver_patch;		  /* stage_state != 0 */
+	uint32_t stage_ver_build;
 };
 
-/** Serialise an INFO body; returns the number of bytes (<= IAP_INFO_SIZE). */
+/** Serialise an INFO body; returns the number of bytes (IAP_INFO_SIZE). */
 size_t iap_info_encode(const struct iap_info *in, uint8_t *out);
 /** Parse an INFO body of len bytes. Returns 0 or IAP_ERR_BADMSG. */
 int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out);

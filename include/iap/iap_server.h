@@ -12,6 +12,11 @@
  *   FINISH all bytes in, SHA-256 of the slot and vector table checked, then
  *          the metadata record and, last, its commit word are written.
  *   BOOT   answered, then the caller jumps to the application.
+ *
+ * START with IAP_SLOT_STAGE (layouts with an install strategy) writes into
+ * the stage slot instead: nothing of the installed image is touched, FINISH
+ * commits the stage meta record (the image is then pending), and after
+ * BOOT the caller installs it (iap_install()) before jumping.
  */
 #ifndef IAP_SERVER_H
 #define IAP_SERVER_H
@@ -21,6 +26,7 @@
 
 #include "iap_flash.h"
 #include "iap_image.h"
+#include "iap_install.h"
 #include "iap_layout.h"
 #include "iap_proto.h"
 
@@ -53,6 +59,9 @@ struct iap_server {
 	struct iap_image_hdr app; /* its header, when app_valid */
 	struct iap_image_hdr upd; /* the update in progress */
 	uint32_t next_off;	  /* payload bytes programmed so far */
+	uint32_t upd_addr;	  /* where it goes: app or stage slot */
+	uint8_t staged;		  /* FINISH committed a staged image */
+	struct iap_boot_record last_boot; /* reported by INFO */
 	/* Last answered request, to answer a resend without redoing it. */
 	uint8_t last_cmd, last_seq, have_last;
 	uint16_t last_len; /* length of the cached response frame in tx_buf */

@@ -119,6 +119,14 @@ static void usage(FILE *out)
 	      "  -q, --quiet           print only the pty line and errors\n"
 	      "  -h, --help            this text\n"
 	      "\n"
+	      "Boards with a staging slot (f103cb-staged, f407vg-staged) take "
+	      "an\n"
+	      "image into it (iap flash --slot stage) while the application "
+	      "stays\n"
+	      "installed, and install it at BOOT or the next power-on; the "
+	      "line\n"
+	      "'boot record: ...' says what the install did.\n"
+	      "\n"
 	      "Exit status: 0 booted an image, 1 error, 2 usage, 3 power "
 	      "cut.\n",
 	      out);
@@ -295,6 +303,15 @@ static void list_boards(void)
 		       b[i].name, b[i].desc, size / 1024u, b[i].regions[0].addr,
 		       b[i].write_size, l->app_addr, l->app_size / 1024u,
 		       (unsigned)b[i].max_payload);
+		if (l->stage_size) {
+			printf("         stage 0x%08" PRIx32 " (%" PRIu32
+			       " KiB), stage meta 0x%08" PRIx32
+			       ", install: %s\n",
+			       l->stage_addr, l->stage_size / 1024u,
+			       l->stage_meta_addr,
+			       l->install == IAP_INSTALL_OVERWRITE ? "overwrite"
+								   : "none");
+		}
 	}
 }
 
@@ -313,6 +330,19 @@ static int install_signals(void)
 	/* A host that hangs up shows as a write error, not a kill. */
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The boot record a port keeps in no-init RAM for the application. */
+static void report_record(const struct iap_boot_record *r)
+{
+	static const char *const what[] = {"none", "installed",
+					   "install refused", "install failed"};
+
+	if (r->event == IAP_EVENT_NONE) {
+		return;
+	}
+	say(0, "boot record: %s%s%s", r->event < 4 ? what[r->event] : "unknown",
+	    r->err ? ": " : "", r->err ? iap_strerror(r->err) : "");
 }
 
 static void report_boot(const struct iap_loader *ld, const struct sim_flash *f)
@@ -351,6 +381,7 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	uint8_t in[RX_CHUNK];
 	struct iap_loader_cfg cfg;
 	struct iap_loader ld;
+	struct iap_boot_record rec0;
 	uint8_t shown = IAP_MODE_HELLO;
 	int r;
 
@@ -373,6 +404,8 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	cfg.gap_ms = GAP_MS;
 
 	r = iap_loader_start(&ld, &cfg, o->request_update, sim_now_ms());
+	report_record(&ld.record);
+	rec0 = ld.record;
 	while (r == IAP_LOADER_RUN) {
 		int n;
 
@@ -401,6 +434,9 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	if (r < 0) {
 		fail("loader", r);
 		return EXIT_ERROR;
+	}
+	if (memcmp(&rec0, &ld.record, sizeof(rec0)) != 0) {
+		report_record(&ld.record); /* installed after BOOT */
 	}
 	report_boot(&ld, f);
 	sim_link_linger(l, LINGER_MS);

@@ -105,5 +105,8 @@ int main(void)
 		 * a clean reset rather than sit here. */
 		iap_port_reset();
 	}
+	/* What the bootloader did, for the application (sdk/iap_app.h). */
+	STM32_BOOT_RECORD_MAGIC = IAP_BOOT_RECORD_MAGIC;
+	STM32_BOOT_RECORD = iap_boot_record_pack(&loader.record);
 	iap_port_jump(loader.boot.jump_addr);
 }

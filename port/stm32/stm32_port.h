@@ -36,12 +36,15 @@
 	IAP_LAYOUT_FLASH_BASE + IAP_LAYOUT_FLASH_SIZE
 #error "layout.h: the application slot ends past the flash"
 #endif
-#if IAP_LAYOUT_NOINIT_SIZE < 4 || IAP_LAYOUT_NOINIT_SIZE % 8 != 0
-#error "layout.h: IAP_LAYOUT_NOINIT_SIZE holds the request word, 8-aligned"
+#if IAP_LAYOUT_NOINIT_SIZE < 12 || IAP_LAYOUT_NOINIT_SIZE % 8 != 0
+#error "layout.h: IAP_LAYOUT_NOINIT_SIZE holds the request word and the boot record, 8-aligned"
 #endif
 
 /* The update request word, at the bottom of RAM in both linker scripts. */
 #define STM32_REQUEST_WORD MMIO32(IAP_LAYOUT_RAM_ADDR)
+/* Then the boot record for the application (iap_install.h). */
+#define STM32_BOOT_RECORD_MAGIC MMIO32(IAP_LAYOUT_RAM_ADDR + 4u)
+#define STM32_BOOT_RECORD	MMIO32(IAP_LAYOUT_RAM_ADDR + 8u)
 
 /* Spin bounds for ready flags; a spin is a few cycles, at least 8 MHz. */
 #define STM32_SPINS_OSC	 0x20000u /* HSE start-up (2 ms typ), PLL lock */
@@ -59,7 +62,6 @@ struct stm32_clocks {
  */
 int stm32_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want,
 	       uint32_t spins);
-
 
 /* clock_f1.c / clock_f4.c */
 

@@ -74,5 +74,10 @@ int main(void)
 		/* A dead line: start again from a clean reset. */
 		iap_port_reset();
 	}
+	/*
+	 * TODO: hand loader.record (what the install step did) to the
+	 * application: IAP_BOOT_RECORD_MAGIC and iap_boot_record_pack() in
+	 * two no-init RAM words next to the request word, as port/stm32 does.
+	 */
 	iap_port_jump(loader.boot.jump_addr);
 }

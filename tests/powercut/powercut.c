@@ -73,6 +73,7 @@ static void note_op(struct pc_dev *d, int op, uint32_t addr, uint32_t len,
 	note_span(d, addr, addr + len);
 	if (d->st->is_commit(d, op, addr, len)) {
 		d->commit_reached = 1;
+		d->commit_done |= !hit;
 	}
 }
 
@@ -205,7 +206,8 @@ static void fill_outcome(const struct pc_dev *d, int r, struct pc_outcome *o)
 
 /* ---- strategy: single slot over the protocol ---- */
 
-static int proto_upload(struct pc_dev *d, const struct pc_image *img)
+static int proto_upload(struct pc_dev *d, const struct pc_image *img,
+			uint8_t slot, int boot)
 {
 	struct iap_client *cl = d->cl;
 	uint32_t ws, chunk, padded, off = 0;
@@ -225,7 +227,10 @@ static int proto_upload(struct pc_dev *d, const struct pc_image *img)
 	}
 	chunk = cl->info.max_payload - IAP_WRITE_REQ_HDR;
 	chunk -= chunk % ws;
-	err = iap_client_start(cl, &img->hdr);
+	if (slot == IAP_SLOT_STAGE && !(cl->info.caps & IAP_CAP_STAGE)) {
+		return IAP_ERR_NOTSUP;
+	}
+	err = iap_client_start_slot(cl, slot, &img->hdr);
 	while (!err && off < padded) {
 		uint32_t n = padded - off < chunk ? padded - off : chunk;
 		uint32_t next = 0;
@@ -240,6 +245,9 @@ static int proto_upload(struct pc_dev *d, const struct pc_image *img)
 	if (!err) {
 		err = iap_client_finish(cl);
 	}
+	if (!err && !boot) {
+		return 0;
+	}
 	if (!err) {
 		err = iap_client_boot(cl);
 	}
@@ -249,7 +257,8 @@ static int proto_upload(struct pc_dev *d, const struct pc_image *img)
 	return err;
 }
 
-static int proto_update(struct pc_dev *d, const struct pc_image *img)
+static int proto_update_slot(struct pc_dev *d, const struct pc_image *img,
+			     uint8_t slot, int boot)
 {
 	int r = dev_reset(d, 1);
 
@@ -259,9 +268,14 @@ static int proto_update(struct pc_dev *d, const struct pc_image *img)
 	if (r >= 0) {
 		iap_client_init(d->cl, line_write, line_read, d, d->seq);
 		d->seq = (uint8_t)(d->seq + 61u);
-		r = proto_upload(d, img);
+		r = proto_upload(d, img, slot, boot);
 	}
 	return d->sf.dead ? IAP_ERR_CANCELED : r;
+}
+
+static int proto_update(struct pc_dev *d, const struct pc_image *img)
+{
+	return proto_update_slot(d, img, IAP_SLOT_APP, 1);
 }
 
 static int meta_commit_word(const struct pc_dev *d, int op, uint32_t addr,
@@ -288,6 +302,31 @@ const struct pc_strategy pc_single_slot = {
 	.may_wait = 1,
 	.update = proto_update,
 	.is_commit = meta_commit_word,
+	.boot = loader_boot,
+};
+
+/* ---- strategy: overwrite, stage over the protocol, install at boot ---- */
+
+static int staged_update(struct pc_dev *d, const struct pc_image *img)
+{
+	return proto_update_slot(d, img, IAP_SLOT_STAGE, 1);
+}
+
+/* The staged record's commit word: from here on the image is pending. */
+static int stage_commit_word(const struct pc_dev *d, int op, uint32_t addr,
+			     uint32_t len)
+{
+	(void)len;
+	return op == SIM_OP_PROG &&
+	       addr == d->layout->stage_meta_addr + IAP_META_COMMIT_OFF;
+}
+
+const struct pc_strategy pc_overwrite = {
+	.name = "overwrite",
+	.may_wait = 0,
+	.staged = 1,
+	.update = staged_update,
+	.is_commit = stage_commit_word,
 	.boot = loader_boot,
 };
 
@@ -353,11 +392,80 @@ const struct pc_strategy pc_broken_commit_first = {
 	.boot = broken_boot,
 };
 
+/* ---- strategy: overwrite with the flag first, for the self-check ---- */
+
+static int staged_no_boot(struct pc_dev *d, const struct pc_image *img)
+{
+	int r = proto_update_slot(d, img, IAP_SLOT_STAGE, 0);
+
+	if (r == 0) {
+		r = d->st->boot(d, &(struct pc_outcome){.image = -1});
+	}
+	return d->sf.dead ? IAP_ERR_CANCELED : r;
+}
+
+/* Marks the staged image installed, then copies: a cut in between loses
+ * both images. The loader that runs next finds nothing to install. */
+static int flag_first_boot(struct pc_dev *d, struct pc_outcome *out)
+{
+	const struct iap_flash *f = &d->flash;
+	const struct iap_layout *l = d->layout;
+	uint32_t ws = f->write_size, n;
+	uint8_t flag[16];
+	struct iap_image_hdr st;
+	int err = 0;
+
+	if (iap_stage_state(f, l, &st) == IAP_STAGE_PENDING) {
+		memset(flag, 0, sizeof(flag));
+		iap_put_le32(flag, IAP_STAGE_INSTALLED_MAGIC);
+		err = f->prog(f->ctx,
+			      l->stage_meta_addr + IAP_STAGE_INSTALLED_OFF,
+			      flag, ws > 4 ? ws : 4);
+		if (!err) {
+			err = iap_flash_erase_span(f, l->meta_addr,
+						   l->meta_size);
+		}
+		if (!err) {
+			err = iap_flash_erase_span(f, l->app_addr,
+						   st.image_size);
+		}
+		for (uint32_t off = 0; !err && off < st.image_size; off += n) {
+			n = st.image_size - off < PC_SCRATCH
+				    ? (st.image_size - off + ws - 1u) / ws * ws
+				    : PC_SCRATCH;
+			err = f->read(f->ctx, l->stage_addr + off, d->scratch,
+				      n);
+			if (!err) {
+				err = f->prog(f->ctx, l->app_addr + off,
+					      d->scratch, n);
+			}
+		}
+		if (!err) {
+			err = iap_image_write_meta(f, l, &st);
+		}
+	}
+	if (d->sf.dead) {
+		return IAP_ERR_CANCELED;
+	}
+	return err ? err : loader_boot(d, out);
+}
+
+const struct pc_strategy pc_broken_flag_first = {
+	.name = "broken-flag-first",
+	.may_wait = 0,
+	.staged = 1,
+	.update = staged_no_boot,
+	.is_commit = stage_commit_word,
+	.boot = flag_first_boot,
+};
+
 const struct pc_strategy *pc_strategy_find(const char *name)
 {
 	static const struct pc_strategy *const all[] = {
 		&pc_single_slot,
+		&pc_overwrite,
 		&pc_broken_commit_first,
+		&pc_broken_flag_first,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -458,6 +566,7 @@ int pc_dev_reset(struct pc_dev *d)
 	d->span_hi = 0;
 	d->trace_len = 0;
 	d->commit_reached = 0;
+	d->commit_done = 0;
 	d->seq = 1;
 	return 0;
 }
@@ -593,7 +702,7 @@ int pc_check(const struct pc_dev *d, const struct pc_history *h,
 
 	out->image = -1;
 	if (!out->jumped) {
-		if (!d->st->may_wait) {
+		if (!d->st->may_wait && h->booted) {
 			snprintf(why, why_len,
 				 "waits in update mode (%s), but strategy %s "
 				 "must always keep an image",
@@ -686,6 +795,7 @@ int pc_attempt(struct pc_dev *d, struct pc_history *h, int target,
 	memset(res, 0, sizeof(*res));
 	d->trace_len = 0;
 	d->commit_reached = 0;
+	d->commit_done = 0;
 	r = arm(d, cut);
 	if (r) {
 		return r;
@@ -724,6 +834,7 @@ int pc_attempt(struct pc_dev *d, struct pc_history *h, int target,
 			res->failed = 1;
 			return -1;
 		}
+		h->booted |= o.jumped;
 		if (i == 0) {
 			res->first = o;
 		} else if (!same_outcome(&res->first, &o)) {
@@ -743,6 +854,12 @@ int pc_attempt(struct pc_dev *d, struct pc_history *h, int target,
 		res->failed = 1;
 		return failf(res->why, sizeof(res->why), "the update completed",
 			     &res->first);
+	}
+	if (d->st->staged && d->commit_done &&
+	    (!res->first.jumped || res->first.image != target)) {
+		res->failed = 1;
+		return failf(res->why, sizeof(res->why),
+			     "the staged image was committed", &res->first);
 	}
 	if (res->cut_taken && res->ops == 0 && cut->mode == SIM_CUT_CLEAN &&
 	    before && !same_outcome(before, &res->first)) {
@@ -768,6 +885,7 @@ int pc_install(struct pc_dev *d, struct pc_history *h, int idx,
 
 	d->trace_len = 0;
 	d->commit_reached = 0;
+	d->commit_done = 0;
 	d->sf.cut_after = 0;
 	pc_version_str(&h->img[idx]->hdr, v, sizeof(v));
 	r = d->st->update(d, h->img[idx]);
@@ -790,6 +908,7 @@ int pc_install(struct pc_dev *d, struct pc_history *h, int idx,
 			 what);
 		return -1;
 	}
+	h->booted |= out->jumped;
 	if (!out->jumped || out->image != idx) {
 		snprintf(what, sizeof(what), "clean upload of %s", v);
 		return failf(why, why_len, what, out);
@@ -804,6 +923,7 @@ int pc_count_ops(struct pc_dev *d, const struct pc_image *img, uint32_t *ops)
 
 	d->trace_len = 0;
 	d->commit_reached = 0;
+	d->commit_done = 0;
 	d->sf.cut_after = 0;
 	r = d->st->update(d, img);
 	*ops = (uint32_t)(d->sf.ops_done - ops0);

@@ -64,6 +64,7 @@ struct pc_dev;
 struct pc_strategy {
 	const char *name;
 	int may_wait; /* after a cut, waiting in update mode is allowed */
+	int staged;   /* needs a board with a stage slot; boot writes flash */
 	int (*update)(struct pc_dev *d, const struct pc_image *img);
 	int (*is_commit)(const struct pc_dev *d, int op, uint32_t addr,
 			 uint32_t len);
@@ -74,11 +75,24 @@ struct pc_strategy {
 extern const struct pc_strategy pc_single_slot;
 
 /*
+ * Overwrite install: START into the stage slot, WRITEs, FINISH commits the
+ * stage record, BOOT; the loader copies stage -> app (at that BOOT, and
+ * again at every power-on until it is done). Boards with a stage slot.
+ */
+extern const struct pc_strategy pc_overwrite;
+
+/*
  * Deliberately unsafe, for the self-check only: commits the metadata
  * before the payload is written and boots without checking the hash. The
  * harness must report failures for it.
  */
 extern const struct pc_strategy pc_broken_commit_first;
+
+/*
+ * Deliberately unsafe, for the self-check only: an overwrite install that
+ * writes the stage record's "installed" flag before it copies.
+ */
+extern const struct pc_strategy pc_broken_flag_first;
 
 /** The strategy called name ("single-slot", ...), or NULL. */
 const struct pc_strategy *pc_strategy_find(const char *name);
@@ -88,6 +102,7 @@ struct pc_history {
 	const struct pc_image *img[PC_MAX_IMAGES];
 	uint8_t may_boot[PC_MAX_IMAGES];
 	int n;
+	int booted; /* a checked power-on has jumped to an image */
 };
 
 /* Where and how to cut: at operation `at` of an attempt (1-based; 0 none). */
@@ -109,6 +124,7 @@ struct pc_dev {
 	struct pc_op trace[PC_TRACE];
 	uint32_t trace_len;
 	int commit_reached;
+	int commit_done; /* ... and that operation completed, not cut */
 	uint32_t span_lo, span_hi; /* sectors ever programmed or erased */
 
 	/* The device: loader and its buffers. */
@@ -181,7 +197,9 @@ int pc_boot(struct pc_dev *d, const struct pc_cut *cut, int *cuts,
  * pc_check() - THE INVARIANT for one boot: the device either jumps to the
  * application slot holding exactly one of the images in h that may boot
  * (payload bytes and header equal), or, when the strategy allows it, waits
- * in update mode because there is no image or a bad one. Sets out->image.
+ * in update mode because there is no image or a bad one (a strategy that
+ * must keep an image may still wait on a device that never booted one).
+ * Sets out->image.
  * Returns 0, or -1 with the reason in why.
  */
 int pc_check(const struct pc_dev *d, const struct pc_history *h,

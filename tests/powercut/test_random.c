@@ -8,7 +8,8 @@
  *                     from run i's, so a failing run is replayed with
  *                     POWERCUT_SEED=<its seed> POWERCUT_RUNS=1
  *   POWERCUT_RUNS=R   number of runs (default 10000)
- *   POWERCUT_STRATEGY=NAME  install strategy (default single-slot;
+ *   POWERCUT_STRATEGY=NAME  install strategy (default: the runs are
+ *                     shared, single-slot then overwrite;
  *                     broken-commit-first shows what failures look like)
  */
 #include <inttypes.h>
@@ -36,6 +37,12 @@ static const uint32_t f103_sizes[POOL] = {3001, 3584, 4096, 4711,
 					  5120, 6143, 7001, 8192};
 static const uint32_t f407_sizes[POOL] = {16385, 16900, 17410, 18001,
 					  18432, 19999, 33000, 34817};
+/*
+ * The staged f407vg has its app and stage slots in 128 KiB sectors: the
+ * largest image crosses into the second one of each.
+ */
+static const uint32_t f407_staged_sizes[POOL] = {16385, 16900, 17410, 18001,
+						 18432, 19999, 33000, 131075};
 
 struct board {
 	const char *name;
@@ -219,8 +226,14 @@ static int run_one(struct board *boards, uint64_t run, uint64_t seed,
 		p[j].cut.mode = (int)((r >> 40) & 1u);
 		p[j].cut.seed = pc_mix(&rs);
 		r = pc_mix(&rs);
+		/* A boot that installs does about as many ops as the update. */
 		p[j].boot_cut.at =
-			r % 8u == 0 ? 1u + (uint32_t)((r >> 3) % 2u) : 0;
+			r % 8u == 0
+				? 1u + (uint32_t)((r >> 3) %
+						  (b->d->st->staged
+							   ? b->ops[p[j].image]
+							   : 2u))
+				: 0;
 		p[j].boot_cut.mode = (int)((r >> 40) & 1u);
 		p[j].boot_cut.seed = pc_mix(&rs);
 	}
@@ -287,13 +300,10 @@ static int run_one(struct board *boards, uint64_t run, uint64_t seed,
 	return 0;
 }
 
-int main(void)
+/* All runs of one strategy. Returns 0, 1 (failures) or a harness error. */
+static int run_strategy(const struct pc_strategy *st, uint64_t base,
+			uint64_t runs)
 {
-	uint64_t base = env_u64("POWERCUT_SEED", DEFAULT_SEED);
-	uint64_t runs = env_u64("POWERCUT_RUNS", DEFAULT_RUNS);
-	const char *name = getenv("POWERCUT_STRATEGY");
-	const struct pc_strategy *st =
-		pc_strategy_find(name && *name ? name : "single-slot");
 	struct board boards[2] = {{.name = "f103c8", .sizes = f103_sizes},
 				  {.name = "f407vg", .sizes = f407_sizes}};
 	struct totals t;
@@ -301,10 +311,10 @@ int main(void)
 	clock_t t0 = clock();
 	int err = 0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!st) {
-		fprintf(stderr, "powercut random: no strategy %s\n", name);
-		return 2;
+	if (st->staged) {
+		boards[0].name = "f103cb-staged";
+		boards[1].name = "f407vg-staged";
+		boards[1].sizes = f407_staged_sizes;
 	}
 	memset(&t, 0, sizeof(t));
 	printf("powercut random: %s, base seed 0x%016" PRIx64 ", %" PRIu64
@@ -336,14 +346,14 @@ int main(void)
 		t.failures += r == -1;
 		seed = pc_mix(&next);
 	}
-	printf("powercut random: %" PRIu64 " updates: old booted %" PRIu64
+	printf("powercut random: %s: %" PRIu64 " updates: old booted %" PRIu64
 	       ", new booted %" PRIu64 ", update mode %" PRIu64 "; %" PRIu64
 	       " cuts while powering on (%.1f s)\n",
-	       t.updates, t.old_booted, t.new_booted, t.waiting, t.boot_cuts,
-	       (double)(clock() - t0) / CLOCKS_PER_SEC);
-	printf("powercut random: %" PRIu64 " runs, %" PRIu64 " cuts, %" PRIu64
-	       " failures (seed 0x%016" PRIx64 ")\n",
-	       t.runs, t.cuts + t.boot_cuts, t.failures, base);
+	       st->name, t.updates, t.old_booted, t.new_booted, t.waiting,
+	       t.boot_cuts, (double)(clock() - t0) / CLOCKS_PER_SEC);
+	printf("powercut random: %s: %" PRIu64 " runs, %" PRIu64
+	       " cuts, %" PRIu64 " failures (seed 0x%016" PRIx64 ")\n",
+	       st->name, t.runs, t.cuts + t.boot_cuts, t.failures, base);
 	for (int i = 0; i < 2; i++) {
 		for (int j = 0; j < POOL; j++) {
 			pc_image_free(&boards[i].img[j]);
@@ -353,5 +363,29 @@ int main(void)
 			free(boards[i].d);
 		}
 	}
-	return err || t.failures ? 1 : 0;
+	return err ? err : t.failures ? 1 : 0;
+}
+
+int main(void)
+{
+	uint64_t base = env_u64("POWERCUT_SEED", DEFAULT_SEED);
+	uint64_t runs = env_u64("POWERCUT_RUNS", DEFAULT_RUNS);
+	const char *name = getenv("POWERCUT_STRATEGY");
+	const struct pc_strategy *st;
+	int r1, r2;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (name && *name) {
+		st = pc_strategy_find(name);
+		if (!st) {
+			fprintf(stderr, "powercut random: no strategy %s\n",
+				name);
+			return 2;
+		}
+		return run_strategy(st, base, runs) ? 1 : 0;
+	}
+	/* The default shares the runs between the real strategies. */
+	r1 = run_strategy(&pc_single_slot, base, runs - runs / 2);
+	r2 = run_strategy(&pc_overwrite, base, runs / 2);
+	return r1 || r2 ? 1 : 0;
 }

@@ -105,6 +105,10 @@ static void checker(void)
 	keeps = pc_single_slot;
 	keeps.may_wait = 0;
 	d.st = &keeps;
+	h.booted = 0;
+	expect(pc_check(&d, &h, &fake, why, sizeof(why)) == 0,
+	       "keeps an image: waiting before any image booted is allowed");
+	h.booted = 1;
 	expect_flagged(&d, &h, &fake, "flags waiting where an image must stay",
 		       "must always keep");
 	d.st = &pc_single_slot;
@@ -115,20 +119,18 @@ static void checker(void)
 }
 
 /* Commit first, no hash at boot: cutting it must be caught. */
-static void broken_strategy(void)
+static void broken_strategy(const struct pc_strategy *st, const char *board)
 {
 	static const int modes[] = {SIM_CUT_CLEAN, SIM_CUT_TORN};
 
 	for (size_t m = 0; m < 2; m++) {
 		struct pc_sweep_stats s;
 		char what[128];
-		int err = pc_sweep(&pc_broken_commit_first, "f103c8", 5000,
-				   6001, modes[m], 1, 1, &s);
+		int err = pc_sweep(st, board, 5000, 6001, modes[m], 1, 1, &s);
 
 		snprintf(what, sizeof(what),
 			 "sweep of %s (%s) fails: %" PRIu32 "/%" PRIu32 " cuts",
-			 pc_broken_commit_first.name, pc_mode_str(modes[m]),
-			 s.failures, s.cuts);
+			 st->name, pc_mode_str(modes[m]), s.failures, s.cuts);
 		expect(err == 0 && s.failures > 0, what);
 	}
 }
@@ -190,7 +192,8 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	checker();
 	boot_cuts();
-	broken_strategy();
+	broken_strategy(&pc_broken_commit_first, "f103c8");
+	broken_strategy(&pc_broken_flag_first, "f103cb-staged");
 	printf("powercut selfcheck: %s\n",
 	       failures ? "FAILED" : "the harness detects what it must");
 	return failures ? 1 : 0;

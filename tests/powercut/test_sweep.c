@@ -1,6 +1,8 @@
 /*
- * powercut.sweep: every flash operation of a single-slot update, cut once
- * each, on each board geometry and in each cut mode (docs/POWERCUT.md).
+ * powercut.sweep: every flash operation of an update, cut once each (torn:
+ * several times), for each install strategy on each board geometry and in
+ * each cut mode (docs/POWERCUT.md). Overwrite updates include the install
+ * the loader does after BOOT.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include "powercut.h"
 
 struct sweep_case {
+	const struct pc_strategy *st;
 	const char *board;
 	uint32_t old_size, new_size;
 };
@@ -21,8 +24,12 @@ struct sweep_case {
  * at 0x08010000.
  */
 static const struct sweep_case cases[] = {
-	{"f103c8", 5000, 6001},
-	{"f407vg", 20000, 36001},
+	{&pc_single_slot, "f103c8", 5000, 6001},
+	{&pc_single_slot, "f407vg", 20000, 36001},
+	/* Stage slot at 0x08012400, app at 0x08004000, 1 KiB pages. */
+	{&pc_overwrite, "f103cb-staged", 5000, 6001},
+	/* App and stage in 128 KiB sectors (5 and 8). */
+	{&pc_overwrite, "f407vg-staged", 20000, 36001},
 };
 
 /* Torn cuts leave a random pattern: each operation is cut this often. */
@@ -42,7 +49,7 @@ int main(void)
 				modes[m] == SIM_CUT_TORN ? TORN_SEEDS : 1u;
 			clock_t t0 = clock();
 
-			err = pc_sweep(&pc_single_slot, cases[c].board,
+			err = pc_sweep(cases[c].st, cases[c].board,
 				       cases[c].old_size, cases[c].new_size,
 				       modes[m], seeds, 5, &s);
 			if (err) {
@@ -58,7 +65,7 @@ int main(void)
 			       " failures, old booted %" PRIu32
 			       ", new booted %" PRIu32 ", update mode %" PRIu32
 			       " (%.2f s)\n",
-			       pc_single_slot.name, cases[c].board,
+			       cases[c].st->name, cases[c].board,
 			       pc_mode_str(modes[m]), s.ops, s.erases,
 			       s.ops - s.erases, s.cuts, s.failures,
 			       s.old_booted, s.new_booted, s.waiting,

@@ -100,3 +100,14 @@ expect_fail() {
 finish() {
 	echo "$CHECKS passed, 0 failed"
 }
+
+# fresh_install BOARD FLASH IMAGE VERSION: erase FLASH, upload IMAGE to a
+# new simulator and check it boots VERSION.
+fresh_install() {
+	rm -f "$2"
+	start_sim "$1" "$2"
+	"$IAP" flash --port "$SIM_PTY" "$3" >"$WORK/i.log" 2>&1 ||
+		{ cat "$WORK/i.log"; fail "install $4"; }
+	wait_sim
+	sim_says "version $4"
+}

@@ -20,12 +20,7 @@ expect_fail "bad --cut-mode" "clean or torn" \
 
 # install_v1: a clean upload of 1.0.0 onto a fresh flash.
 install_v1() {
-	rm -f "$FLASH"
-	start_sim $BOARD "$FLASH"
-	"$IAP" flash --port "$SIM_PTY" "$WORK/v1.iap" >"$WORK/i.log" 2>&1 ||
-		{ cat "$WORK/i.log"; fail "install 1.0.0"; }
-	wait_sim
-	sim_says "version 1.0.0"
+	fresh_install $BOARD "$FLASH" "$WORK/v1.iap" 1.0.0
 }
 
 # An update to 2.0.0 takes 1 + 5 + 5 + 2 = 13 operations on this board

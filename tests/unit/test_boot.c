@@ -197,6 +197,61 @@ static void test_idle_timeout_only_with_valid_image(void **state)
 	dev_close(&b.d);
 }
 
+static int feed(struct box *b, uint32_t now, uint8_t cmd, uint8_t seq,
+		const void *p, uint16_t len)
+{
+	uint8_t frame[700];
+	int n = iap_frame_encode(frame, sizeof(frame), cmd, seq, p, len);
+
+	assert_true(n > 0);
+	return iap_loader_poll(&b->ld, now, frame, (size_t)n);
+}
+
+/* Stage v5 over the protocol, never say BOOT: the idle timeout installs. */
+static void test_staged_install_by_loader(void **state)
+{
+	static uint8_t v5[3000];
+	uint8_t p[IAP_START_REQ_SIZE];
+	struct iap_image_hdr h;
+	uint8_t seq = 1;
+	struct box b;
+	(void)state;
+
+	box_open(&b, "f103cb-staged", 1, 0, 5000);
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 1, 0), IAP_LOADER_RUN);
+	assert_int_equal(b.ld.record.event, IAP_EVENT_NONE);
+	make_image(b.d.layout, v5, sizeof(v5), 55, &h, 5, 0);
+	memset(p, 0, sizeof(p));
+	p[0] = IAP_SLOT_STAGE;
+	iap_image_hdr_encode(&h, &p[4]);
+	assert_int_equal(feed(&b, 10, IAP_CMD_START, seq++, p, sizeof(p)),
+			 IAP_LOADER_RUN);
+	for (uint32_t off = 0; off < sizeof(v5); off += 500) {
+		uint8_t w[504];
+
+		iap_put_le32(w, off);
+		memcpy(&w[4], &v5[off], 500);
+		assert_int_equal(
+			feed(&b, 20, IAP_CMD_WRITE, seq++, w, sizeof(w)),
+			IAP_LOADER_RUN);
+	}
+	assert_int_equal(feed(&b, 30, IAP_CMD_FINISH, seq++, NULL, 0),
+			 IAP_LOADER_RUN);
+	assert_int_equal(b.ld.srv.staged, 1);
+	assert_int_equal(iap_loader_poll(&b.ld, 5029, NULL, 0), IAP_LOADER_RUN);
+	assert_int_equal(iap_loader_poll(&b.ld, 5030, NULL, 0),
+			 IAP_LOADER_JUMP);
+	assert_int_equal(b.ld.record.event, IAP_EVENT_INSTALLED);
+	assert_int_equal(b.ld.exit_reason, IAP_REASON_UPDATED);
+	assert_int_equal(b.ld.boot.hdr.version.major, 5);
+	/* The next reset: nothing left to install, v5 boots. */
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 0, 0),
+			 IAP_LOADER_JUMP);
+	assert_int_equal(b.ld.record.event, IAP_EVENT_NONE);
+	assert_int_equal(b.ld.boot.hdr.version.major, 5);
+	dev_close(&b.d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_valid_image_no_window_jumps_at_once),
 		cmocka_unit_test(test_hello_window),
 		cmocka_unit_test(test_idle_timeout_only_with_valid_image),
+		cmocka_unit_test(test_staged_install_by_loader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,11 +254,30 @@ static void test_info_round_trip(void **state)
 	in.regions[2].addr = 0x08020000;
 	in.regions[2].sector_size = 0x20000;
 	in.regions[2].count = 7;
+	in.caps = IAP_CAP_STAGE;
+	in.stage_addr = 0x08080000;
+	in.stage_size = 0x60000;
+	in.stage_meta_addr = 0x08008000;
+	in.install = 1;
+	in.stage_state = 1;
+	in.boot_event = 2;
+	in.boot_err = -84;
+	in.stage_ver_major = 3;
+	in.stage_ver_minor = 4;
+	in.stage_ver_patch = 500;
+	in.stage_ver_build = 80000;
 	n = iap_info_encode(&in, buf);
-	assert_int_equal(n, IAP_INFO_FIXED_SIZE + 36);
+	assert_int_equal(n, IAP_INFO_SIZE);
 	assert_int_equal(iap_info_decode(buf, n, &out), 0);
 	assert_memory_equal(&in, &out, sizeof(in));
-	assert_int_equal(iap_info_decode(buf, n - 1, &out), IAP_ERR_BADMSG);
+	/* A v1 body without the appended fields still decodes, as zeros. */
+	assert_int_equal(iap_info_decode(buf, IAP_INFO_FIXED_SIZE + 36, &out),
+			 0);
+	assert_int_equal(out.regions[2].count, 7);
+	assert_int_equal(out.stage_meta_addr, 0);
+	assert_int_equal(out.boot_err, 0);
+	assert_int_equal(iap_info_decode(buf, IAP_INFO_FIXED_SIZE + 35, &out),
+			 IAP_ERR_BADMSG);
 	assert_int_equal(iap_info_decode(buf, 10, &out), IAP_ERR_BADMSG);
 	buf[48] = 9; /* more regions than allowed */
 	assert_int_equal(iap_info_decode(buf, sizeof(buf), &out),

@@ -357,6 +357,148 @@ static void test_bad_vectors_refused_at_finish(void **state)
 	rig_close(&r);
 }
 
+static int start_slot(struct rig *r, uint8_t slot,
+		      const struct iap_image_hdr *h)
+{
+	uint8_t p[IAP_START_REQ_SIZE];
+
+	memset(p, 0, sizeof(p));
+	p[0] = slot;
+	iap_image_hdr_encode(h, &p[4]);
+	return req(r, IAP_CMD_START, p, sizeof(p));
+}
+
+/* Staging keeps the installed image bootable; BOOT hands over to install. */
+static void staged_update(const char *board, uint32_t size)
+{
+	uint8_t *old = malloc(size), *img = malloc(size);
+	struct iap_image_hdr ho, h, got;
+	struct iap_boot_decision bd;
+	struct iap_boot_record rec;
+	struct iap_server_cfg cfg;
+	struct iap_info info;
+	struct rig r;
+
+	rig_open(&r, board);
+	make_image(r.d.layout, old, size, 5, &ho, 1, 0);
+	dev_install(&r.d, old, &ho);
+	/* Power on again: the server now knows the installed image. */
+	assert_int_equal(iap_boot_decide(r.d.flash, r.d.layout, LOADER_VER, 0,
+					 r.scratch, sizeof(r.scratch), &bd),
+			 0);
+	cfg = r.srv.cfg;
+	assert_int_equal(iap_server_init(&r.srv, &cfg, bd.app_valid, &bd.hdr),
+			 0);
+	make_image(r.d.layout, img, size, 6, &h, 2, 0);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.caps & IAP_CAP_STAGE, IAP_CAP_STAGE);
+	assert_int_equal(info.stage_addr, r.d.layout->stage_addr);
+	assert_int_equal(info.stage_meta_addr, r.d.layout->stage_meta_addr);
+	assert_int_equal(info.install, IAP_INSTALL_OVERWRITE);
+	assert_int_equal(info.stage_state, IAP_STAGE_EMPTY);
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), 0);
+	upload(&r, img, size, 1024);
+	/* Before FINISH, the old image is installed and nothing is pending. */
+	assert_int_equal(iap_stage_state(r.d.flash, r.d.layout, NULL),
+			 IAP_STAGE_EMPTY);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, old, size));
+	assert_int_equal(iap_boot_decide(r.d.flash, r.d.layout, LOADER_VER, 0,
+					 r.scratch, sizeof(r.scratch), &bd),
+			 0);
+	assert_int_equal(bd.action, IAP_BOOT_JUMP);
+	assert_int_equal(bd.hdr.version.major, 1);
+	assert_int_equal(iap_stage_state(r.d.flash, r.d.layout, &got),
+			 IAP_STAGE_PENDING);
+	assert_int_equal(got.version.major, 2);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.app_ver_major, 1);
+	assert_int_equal(info.stage_state, IAP_STAGE_PENDING);
+	assert_int_equal(info.stage_ver_major, 2);
+	assert_int_equal(req_seq(&r, IAP_CMD_BOOT, 90, NULL, 0),
+			 IAP_SERVER_BOOT);
+	assert_int_equal(r.status, 0);
+	/* What the loader does next. */
+	assert_int_equal(iap_install(r.d.flash, r.d.layout, LOADER_VER,
+				     r.scratch, sizeof(r.scratch), &rec),
+			 0);
+	assert_int_equal(rec.event, IAP_EVENT_INSTALLED);
+	assert_true(slot_equals(&r, img, size));
+	rig_close(&r);
+	free(old);
+	free(img);
+}
+
+static void test_staged_update_f103(void **state)
+{
+	(void)state;
+	staged_update("f103cb-staged", 9001);
+}
+
+static void test_staged_update_f407(void **state)
+{
+	(void)state;
+	staged_update("f407vg-staged", 20003);
+}
+
+static void test_stage_refusals(void **state)
+{
+	static uint8_t img[0xDC00 + 2];
+	struct iap_image_hdr h;
+	struct rig r;
+	uint64_t ops;
+	(void)state;
+
+	/* No stage on a single-slot board. */
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, 4096, 7, &h, 1, 0);
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), IAP_ERR_NOTSUP);
+	assert_int_equal(start_slot(&r, 2, &h), IAP_ERR_NOTSUP);
+	rig_close(&r);
+
+	/* Fits the app slot (56 KiB) but not the stage (55 KiB): refused
+	 * before anything is erased. Linked elsewhere: refused too. */
+	rig_open(&r, "f103cb-staged");
+	make_image(r.d.layout, img, sizeof(img), 7, &h, 1, 0);
+	ops = r.d.sf.ops_done;
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), IAP_ERR_FBIG);
+	assert_int_equal(r.d.sf.ops_done, ops);
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), 0);
+	ops = r.d.sf.ops_done;
+	make_image(r.d.layout, img, 4096, 7, &h, 1, 0);
+	h.load_addr = r.d.layout->stage_addr;
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), IAP_ERR_RANGE);
+	assert_int_equal(r.d.sf.ops_done, ops);
+	rig_close(&r);
+}
+
+/* A direct upload drops a pending staged image: it must not come back. */
+static void test_direct_upload_cancels_stage(void **state)
+{
+	static uint8_t img[4096];
+	struct iap_image_hdr h;
+	struct rig r;
+	(void)state;
+
+	rig_open(&r, "f103cb-staged");
+	make_image(r.d.layout, img, sizeof(img), 8, &h, 1, 0);
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), 0);
+	upload(&r, img, sizeof(img), 1024);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_int_equal(iap_stage_state(r.d.flash, r.d.layout, NULL),
+			 IAP_STAGE_PENDING);
+	make_image(r.d.layout, img, sizeof(img), 9, &h, 2, 0);
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), 0);
+	assert_int_equal(iap_stage_state(r.d.flash, r.d.layout, NULL),
+			 IAP_STAGE_EMPTY);
+	upload(&r, img, sizeof(img), 1024);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, sizeof(img)));
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +509,10 @@ int main(void)
 		cmocka_unit_test(test_resent_request_not_executed_twice),
 		cmocka_unit_test(test_hash_mismatch_stays_in_update_mode),
 		cmocka_unit_test(test_bad_vectors_refused_at_finish),
+		cmocka_unit_test(test_staged_update_f103),
+		cmocka_unit_test(test_staged_update_f407),
+		cmocka_unit_test(test_stage_refusals),
+		cmocka_unit_test(test_direct_upload_cancels_stage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,7 +137,7 @@ static void test_boards(void **state)
 
 	(void)state;
 	all = sim_board_all(&n);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	assert_ptr_equal(sim_board_find("f103c8"), &all[0]);
 	assert_null(sim_board_find("f103"));
 	assert_null(sim_board_find(""));
@@ -150,12 +150,19 @@ static void test_boards(void **state)
 		assert_ptr_equal(sim_board_find(all[i].name), &all[i]);
 		assert_true(all[i].max_payload <= SIM_MAX_PAYLOAD);
 		assert_int_equal(iap_flash_check_geometry(&f.ops), 0);
-		/* The layout fills the flash exactly, boot first. */
+		/* The layout fills the flash exactly, boot first; staged
+		 * boards put the stage slot after the app slot. */
 		assert_int_equal(iap_layout_check(l, &f.ops), 0);
 		assert_int_equal(l->boot_addr, f.base);
-		assert_int_equal(l->app_addr + l->app_size, f.base + f.size);
 		assert_int_equal(l->board_id, 0);
-		assert_int_equal(l->stage_size, 0);
+		if (l->install == IAP_INSTALL_NONE) {
+			assert_int_equal(l->app_addr + l->app_size,
+					 f.base + f.size);
+			assert_int_equal(l->stage_size, 0);
+		} else {
+			assert_true(l->stage_addr >= l->app_addr + l->app_size);
+			assert_true(l->stage_size > 0);
+		}
 		sim_flash_close(&f);
 		unlink(path);
 	}

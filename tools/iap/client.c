@@ -322,13 +322,26 @@ uint32_t iap_client_finish_timeout_ms(uint32_t image_size)
 
 int iap_client_start(struct iap_client *cl, const struct iap_image_hdr *h)
 {
+	return iap_client_start_slot(cl, IAP_SLOT_APP, h);
+}
+
+int iap_client_start_slot(struct iap_client *cl, uint8_t slot,
+			  const struct iap_image_hdr *h)
+{
 	uint8_t req[IAP_START_REQ_SIZE];
+	struct iap_info st;
 	uint32_t timeout;
 
 	memset(req, 0, 4);
-	req[0] = IAP_SLOT_APP;
+	req[0] = slot;
 	iap_image_hdr_encode(h, &req[4]);
-	timeout = iap_client_start_timeout_ms(cl->have_info ? &cl->info : NULL,
+	/* Staged, the erases are in the stage slot and its meta region. */
+	st = cl->info;
+	if (slot == IAP_SLOT_STAGE) {
+		st.app_addr = st.stage_addr;
+		st.meta_addr = st.stage_meta_addr;
+	}
+	timeout = iap_client_start_timeout_ms(cl->have_info ? &st : NULL,
 					      h->image_size);
 	cl->image_size = h->image_size;
 	return iap_client_request(cl, IAP_CMD_START, req, sizeof(req), NULL, 0,

@@ -115,6 +115,14 @@ int iap_client_info(struct iap_client *cl, struct iap_info *out);
 int iap_client_start(struct iap_client *cl, const struct iap_image_hdr *h);
 
 /**
+ * iap_client_start_slot() - START into slot IAP_SLOT_APP or IAP_SLOT_STAGE
+ * (stage: the installed image stays, the device installs the new one after
+ * BOOT; INFO caps must have IAP_CAP_STAGE). Returns as iap_client_start().
+ */
+int iap_client_start_slot(struct iap_client *cl, uint8_t slot,
+			  const struct iap_image_hdr *h);
+
+/**
  * iap_client_write() - WRITE len bytes of the payload at offset (multiples
  * of the device's write_size, len + 4 within its max_payload). *next_off
  * (may be NULL) receives the offset the device expects next, also when it

@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "iap/iap_err.h"
+#include "iap/iap_install.h"
 #include "iap_cli.h"
 #include "serial.h"
 
@@ -36,6 +37,7 @@ struct flash_opts {
 	int no_boot;
 	int force;
 	int quiet;
+	uint8_t slot; /* IAP_SLOT_APP or IAP_SLOT_STAGE */
 };
 
 struct progress {
@@ -81,6 +83,13 @@ static void usage(FILE *out)
 		"  -c, --chunk N     at most N data bytes per WRITE (default: "
 		"the most the\n"
 		"                    device accepts)\n"
+		"      --slot SLOT   app (default): replace the application "
+		"directly;\n"
+		"                    stage: receive into the staging slot "
+		"while the\n"
+		"                    application stays installed; the "
+		"bootloader\n"
+		"                    installs it at BOOT or the next reset\n"
 		"      --no-boot     stay in the bootloader after the update\n"
 		"  -f, --force       send the image even when it fails the "
 		"host-side checks\n"
@@ -113,6 +122,7 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		{"wait", required_argument, NULL, 'w'},
 		{"chunk", required_argument, NULL, 'c'},
 		{"no-boot", no_argument, NULL, 'N'},
+		{"slot", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -141,6 +151,19 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 			break;
 		case 'N':
 			o->no_boot = 1;
+			break;
+		case 'S':
+			if (!strcmp(optarg, "app")) {
+				o->slot = IAP_SLOT_APP;
+			} else if (!strcmp(optarg, "stage")) {
+				o->slot = IAP_SLOT_STAGE;
+			} else {
+				fprintf(stderr,
+					"iap flash: --slot is app or stage, "
+					"not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'f':
 			o->force = 1;
@@ -221,6 +244,31 @@ static void print_device(const struct iap_info *in)
 	       in->board_id ? "" : " (any)", (unsigned long)in->app_addr, slot,
 	       in->max_payload, inst,
 	       in->state == IAP_STATE_RECEIVING ? " (update interrupted)" : "");
+	if (!(in->caps & IAP_CAP_STAGE)) {
+		return;
+	}
+	fmt_size(slot, sizeof(slot), in->stage_size);
+	if (in->stage_state) {
+		fmt_version(inst, sizeof(inst), in->stage_ver_major,
+			    in->stage_ver_minor, in->stage_ver_patch,
+			    (unsigned long)in->stage_ver_build);
+	} else {
+		snprintf(inst, sizeof(inst), "none");
+	}
+	printf("        staging slot 0x%08lx (%s), staged: %s%s; last boot: "
+	       "%s%s%s\n",
+	       (unsigned long)in->stage_addr, slot, inst,
+	       in->stage_state == IAP_STAGE_PENDING	? " (pending)"
+	       : in->stage_state == IAP_STAGE_INSTALLED ? " (installed)"
+							: "",
+	       in->boot_event == IAP_EVENT_INSTALLED ? "installed an update"
+	       : in->boot_event == IAP_EVENT_REFUSED
+		       ? "refused the staged image"
+	       : in->boot_event == IAP_EVENT_INSTALL_FAILED
+		       ? "install failed"
+		       : "nothing to install",
+	       in->boot_err ? ": " : "",
+	       in->boot_err ? iap_strerror(in->boot_err) : "");
 }
 
 /* The geometry the transfer depends on; no --force skips these. */
@@ -412,7 +460,7 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	memcpy(buf, payload, h->image_size);
 
 	t_start = now_ms();
-	err = iap_client_start(cl, h);
+	err = iap_client_start_slot(cl, o->slot, h);
 	if (err) {
 		report_failure(cl, port, o->port, "START", "START", err);
 		free(buf);
@@ -431,9 +479,13 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 			iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0,
 					   NULL, IAP_CLIENT_TIMEOUT_MS, 0);
 			fprintf(stderr,
-				"iap flash: interrupted at offset %lu; the "
-				"device has no application now and stays in "
-				"its bootloader\n",
+				o->slot == IAP_SLOT_STAGE
+					? "iap flash: interrupted at offset "
+					  "%lu; nothing is staged, the "
+					  "installed application is untouched\n"
+					: "iap flash: interrupted at offset "
+					  "%lu; the device has no application "
+					  "now and stays in its bootloader\n",
 				(unsigned long)off);
 			free(buf);
 			return -1;
@@ -575,6 +627,20 @@ int iap_cmd_flash(int argc, char **argv)
 	if (check_device(&cl->info)) {
 		goto out;
 	}
+	if (o.slot == IAP_SLOT_STAGE && !(cl->info.caps & IAP_CAP_STAGE)) {
+		fprintf(stderr, "iap flash: the device has no staging slot "
+				"(use --slot app)\n");
+		goto out;
+	}
+	if (o.slot == IAP_SLOT_STAGE && h.image_size > cl->info.stage_size &&
+	    !o.force) {
+		fprintf(stderr,
+			"iap flash: %s: %lu bytes do not fit the staging slot "
+			"(%lu bytes)\n",
+			o.file, (unsigned long)h.image_size,
+			(unsigned long)cl->info.stage_size);
+		goto out;
+	}
 	if (check_image(o.file, &h, &cl->info)) {
 		if (!o.force) {
 			fprintf(stderr, "iap flash: nothing was sent (--force "
@@ -604,8 +670,12 @@ int iap_cmd_flash(int argc, char **argv)
 	}
 	if (o.no_boot) {
 		if (!o.quiet) {
-			printf("installed %s; staying in the bootloader "
-			       "(--no-boot)\n",
+			printf(o.slot == IAP_SLOT_STAGE
+				       ? "staged %s; staying in the bootloader "
+					 "(--no-boot), it is installed at the "
+					 "next reset\n"
+				       : "installed %s; staying in the "
+					 "bootloader (--no-boot)\n",
 			       ver);
 		}
 		rc = 0;
@@ -617,15 +687,23 @@ int iap_cmd_flash(int argc, char **argv)
 		if (e) {
 			report_failure(cl, port, o.port, "BOOT", "BOOT", e);
 			fprintf(stderr,
-				"iap flash: %s is installed and verified; "
-				"the device boots it at its next "
-				"reset\n",
+				o.slot == IAP_SLOT_STAGE
+					? "iap flash: %s is staged and "
+					  "verified; the device installs it at "
+					  "its next reset\n"
+					: "iap flash: %s is installed and "
+					  "verified; the device boots it at "
+					  "its next reset\n",
 				ver);
 			goto out;
 		}
 	}
 	if (!o.quiet) {
-		printf("booting %s\n", ver);
+		printf(o.slot == IAP_SLOT_STAGE
+			       ? "booting: the bootloader installs %s, then "
+				 "starts it\n"
+			       : "booting %s\n",
+		       ver);
 	}
 	rc = 0;
 out:
