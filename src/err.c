@@ -48,6 +48,8 @@ const char *iap_strerror(int err)
 		return "image built for another board";
 	case IAP_ERR_OLDLOADER:
 		return "image needs a newer bootloader";
+	case IAP_ERR_UNCONFIRMED:
+		return "new image did not confirm itself";
 	default:
 		return "unknown error";
 	}

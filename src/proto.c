@@ -196,10 +196,13 @@ size_t iap_info_encode(const struct iap_info *in, uint8_t *out)
 	out[4] = in->install;
 	out[5] = in->stage_state;
 	out[6] = in->boot_event;
+	out[7] = in->app_state;
 	iap_put_le16(&out[8], (uint16_t)in->boot_err);
 	out[10] = in->stage_ver_major;
 	out[11] = in->stage_ver_minor;
 	iap_put_le16(&out[12], in->stage_ver_patch);
+	out[14] = in->boots_left;
+	out[15] = in->stage_role;
 	iap_put_le32(&out[16], in->stage_ver_build);
 	return IAP_INFO_SIZE;
 }
@@ -247,10 +250,13 @@ int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
 	out->install = in[4];
 	out->stage_state = in[5];
 	out->boot_event = in[6];
+	out->app_state = in[7];
 	out->boot_err = (int16_t)iap_get_le16(&in[8]);
 	out->stage_ver_major = in[10];
 	out->stage_ver_minor = in[11];
 	out->stage_ver_patch = iap_get_le16(&in[12]);
+	out->boots_left = in[14];
+	out->stage_role = in[15];
 	out->stage_ver_build = iap_get_le32(&in[16]);
 	return 0;
 }

@@ -58,17 +58,23 @@ static int respond(struct iap_server *s, int status, uint16_t body_len)
 	return s->cfg.send(s->cfg.send_ctx, s->cfg.tx_buf, (size_t)n);
 }
 
+/* The installed image's trial state and the stage slot, from flash. */
 static void stage_info(struct iap_server *s, struct iap_info *in)
 {
-	struct iap_image_hdr h;
-	int st = iap_stage_state(s->cfg.flash, s->cfg.layout, &h);
+	struct iap_state st;
 
-	if (st > IAP_STAGE_EMPTY) {
-		in->stage_state = (uint8_t)st;
-		in->stage_ver_major = h.version.major;
-		in->stage_ver_minor = h.version.minor;
-		in->stage_ver_patch = h.version.patch;
-		in->stage_ver_build = h.version.build;
+	if (iap_state_read(s->cfg.flash, s->cfg.layout, &st) != 0) {
+		return;
+	}
+	in->app_state = st.image;
+	in->boots_left = st.boots_left;
+	in->stage_state = st.stage;
+	in->stage_role = st.stage_role;
+	if (st.stage != IAP_STAGE_EMPTY) {
+		in->stage_ver_major = st.staged.major;
+		in->stage_ver_minor = st.staged.minor;
+		in->stage_ver_patch = st.staged.patch;
+		in->stage_ver_build = st.staged.build;
 	}
 }
 

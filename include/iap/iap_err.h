@@ -34,7 +34,8 @@ enum iap_err {
 	IAP_ERR_TIMEDOUT = -110, /* no answer in time */
 	IAP_ERR_CANCELED = -125, /* power cut (simulator) or aborted */
 	IAP_ERR_BOARD = -126,	 /* image built for another board */
-	IAP_ERR_OLDLOADER = -127 /* image needs a newer bootloader */
+	IAP_ERR_OLDLOADER = -127, /* image needs a newer bootloader */
+	IAP_ERR_UNCONFIRMED = -128 /* test image not confirmed: reverted */
 };
 
 /**

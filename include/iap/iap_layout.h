@@ -11,6 +11,10 @@
  *           by the bootloader at the next boot (iap_install.h).
  *   stage_meta : the metadata record of the staged image and its flags, in
  *           sector(s) of their own, so each record is erased on its own.
+ *   scratch : swap install only: at least as large as the largest sector of
+ *           the app and stage slots; holds one sector during a swap step.
+ *   journal : swap install only: the copies of both headers and the step
+ *           flags of the swap in progress (iap_install.h).
  *
  * Every region starts and ends on a sector boundary (checked by
  * iap_layout_check()), so erasing one never touches another.
@@ -28,9 +32,10 @@ extern "C" {
 
 /* How a staged image gets into the application slot. */
 enum iap_install_kind {
-	IAP_INSTALL_NONE = 0,	  /* single slot: updates go straight in */
-	IAP_INSTALL_OVERWRITE = 1 /* stage, then copy over at boot */
-				  /* 2: swap with revert, later */
+	IAP_INSTALL_NONE = 0,	   /* single slot: updates go straight in */
+	IAP_INSTALL_OVERWRITE = 1, /* stage, then copy over at boot */
+	IAP_INSTALL_SWAP = 2	   /* stage, swap at boot; revert unless the
+				    * new image confirms itself */
 };
 
 struct iap_layout {
@@ -42,6 +47,10 @@ struct iap_layout {
 	uint32_t ram_addr, ram_size; /* for the initial stack pointer check */
 	uint32_t board_id;	     /* 0 = accept images for any board */
 	uint32_t install;	     /* enum iap_install_kind */
+	uint32_t scratch_addr, scratch_size; /* swap only */
+	uint32_t journal_addr, journal_size; /* swap only */
+	uint32_t test_boots; /* swap: boots a new image gets to confirm
+			      * itself, 1..IAP_TEST_BOOTS_MAX (0 means 1) */
 };
 
 /**

@@ -100,6 +100,9 @@ struct iap_info {
 	uint8_t stage_ver_major, stage_ver_minor; /* staged image, when */
 	uint16_t stage_ver_patch;		  /* stage_state != 0 */
 	uint32_t stage_ver_build;
+	uint8_t app_state;  /* enum iap_image_state of the installed image */
+	uint8_t boots_left; /* app_state TEST: boots before a revert */
+	uint8_t stage_role; /* enum iap_stage_role (swap) */
 };
 
 /** Serialise an INFO body; returns the number of bytes (IAP_INFO_SIZE). */

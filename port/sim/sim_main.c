@@ -40,6 +40,7 @@ struct opts {
 	uint64_t cut_seed;
 	uint32_t baud;
 	int timing;
+	int confirm;
 	int list_boards;
 	int quiet;
 };
@@ -115,6 +116,10 @@ static void usage(FILE *out)
 	      "      --timing          really spend the flash's datasheet "
 	      "program\n"
 	      "                        and erase times\n"
+	      "      --confirm         the booted application confirms "
+	      "itself\n"
+	      "                        (swap boards: an image on trial stays)"
+	      "\n"
 	      "  -l, --list-boards     list the boards and exit\n"
 	      "  -q, --quiet           print only the pty line and errors\n"
 	      "  -h, --help            this text\n"
@@ -125,7 +130,12 @@ static void usage(FILE *out)
 	      "stays\n"
 	      "installed, and install it at BOOT or the next power-on; the "
 	      "line\n"
-	      "'boot record: ...' says what the install did.\n"
+	      "'boot record: ...' says what the install did. On the swap "
+	      "boards\n"
+	      "(f103cb-swap, f407vg-swap) a new image boots on trial and is "
+	      "swapped\n"
+	      "back at the next power-on unless it confirms itself "
+	      "(--confirm).\n"
 	      "\n"
 	      "Exit status: 0 booted an image, 1 error, 2 usage, 3 power "
 	      "cut.\n",
@@ -168,6 +178,7 @@ enum {
 	OPT_CUT_SEED,
 	OPT_BAUD,
 	OPT_TIMING,
+	OPT_CONFIRM,
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +194,7 @@ static const struct option long_opts[] = {
 	{"cut-seed", required_argument, NULL, OPT_CUT_SEED},
 	{"baud", required_argument, NULL, OPT_BAUD},
 	{"timing", no_argument, NULL, OPT_TIMING},
+	{"confirm", no_argument, NULL, OPT_CONFIRM},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -250,6 +262,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_TIMING:
 			o->timing = 1;
 			break;
+		case OPT_CONFIRM:
+			o->confirm = 1;
+			break;
 		case 'l':
 			o->list_boards = 1;
 			break;
@@ -310,7 +325,16 @@ static void list_boards(void)
 			       l->stage_addr, l->stage_size / 1024u,
 			       l->stage_meta_addr,
 			       l->install == IAP_INSTALL_OVERWRITE ? "overwrite"
+			       : l->install == IAP_INSTALL_SWAP	   ? "swap"
 								   : "none");
+		}
+		if (l->install == IAP_INSTALL_SWAP) {
+			printf("         scratch 0x%08" PRIx32 " (%" PRIu32
+			       " KiB), journal 0x%08" PRIx32 " (%" PRIu32
+			       " KiB), test boots %" PRIu32 "\n",
+			       l->scratch_addr, l->scratch_size / 1024u,
+			       l->journal_addr, l->journal_size / 1024u,
+			       l->test_boots ? l->test_boots : 1u);
 		}
 	}
 }
@@ -335,13 +359,14 @@ static int install_signals(void)
 /* The boot record a port keeps in no-init RAM for the application. */
 static void report_record(const struct iap_boot_record *r)
 {
-	static const char *const what[] = {"none", "installed",
-					   "install refused", "install failed"};
+	static const char *const what[] = {
+		"none",		  "installed", "install refused",
+		"install failed", "reverted",  "booting an image on trial"};
 
 	if (r->event == IAP_EVENT_NONE) {
 		return;
 	}
-	say(0, "boot record: %s%s%s", r->event < 4 ? what[r->event] : "unknown",
+	say(0, "boot record: %s%s%s", r->event < 6 ? what[r->event] : "unknown",
 	    r->err ? ": " : "", r->err ? iap_strerror(r->err) : "");
 }
 
@@ -362,6 +387,36 @@ static void report_boot(const struct iap_loader *ld, const struct sim_flash *f)
 	    ", bytes %" PRIu64 ", busy %" PRIu64 " ms)",
 	    f->ops_done, f->erases, f->progs, f->bytes_programmed,
 	    f->busy_us / 1000u);
+}
+
+/* The application's side on a swap board: on trial, and confirming. */
+static int app_runs(const struct opts *o, struct sim_flash *f)
+{
+	const struct iap_layout *l = &f->board->layout;
+	struct iap_state st;
+	int err = iap_state_read(&f->ops, l, &st);
+
+	if (!err && st.image == IAP_IMAGE_TEST) {
+		if (st.boots_left) {
+			say(0,
+			    "image on trial: %u more boot(s) before a "
+			    "revert",
+			    (unsigned)st.boots_left);
+		} else {
+			say(0, "image on trial: reverted at the next power-on "
+			       "unless it confirms itself");
+		}
+		if (o->confirm) {
+			err = iap_confirm(&f->ops, l);
+			if (!err) {
+				say(0, "application confirmed the image");
+			}
+		}
+	}
+	if (err) {
+		fail("application", err);
+	}
+	return err;
 }
 
 /* Nothing can happen any more once the input is gone in update mode. */
@@ -439,6 +494,9 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 		report_record(&ld.record); /* installed after BOOT */
 	}
 	report_boot(&ld, f);
+	if (app_runs(o, f) != 0) {
+		return EXIT_ERROR;
+	}
 	sim_link_linger(l, LINGER_MS);
 	return EXIT_BOOTED;
 }

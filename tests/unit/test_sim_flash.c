@@ -137,7 +137,7 @@ static void test_boards(void **state)
 
 	(void)state;
 	all = sim_board_all(&n);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 7);
 	assert_ptr_equal(sim_board_find("f103c8"), &all[0]);
 	assert_null(sim_board_find("f103"));
 	assert_null(sim_board_find(""));

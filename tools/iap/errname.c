@@ -49,6 +49,8 @@ const char *iap_err_name(int err)
 		return "IAP_ERR_BOARD";
 	case IAP_ERR_OLDLOADER:
 		return "IAP_ERR_OLDLOADER";
+	case IAP_ERR_UNCONFIRMED:
+		return "IAP_ERR_UNCONFIRMED";
 	default:
 		return "IAP_ERR_UNKNOWN";
 	}

@@ -225,9 +225,42 @@ static void fmt_size(char *buf, size_t len, uint32_t n)
 	}
 }
 
+static const char *boot_event_str(uint8_t ev)
+{
+	switch (ev) {
+	case IAP_EVENT_INSTALLED:
+		return "installed an update";
+	case IAP_EVENT_REFUSED:
+		return "refused the staged image";
+	case IAP_EVENT_INSTALL_FAILED:
+		return "install failed";
+	case IAP_EVENT_REVERTED:
+		return "reverted to the previous image";
+	case IAP_EVENT_TRIAL:
+		return "booted the image on trial";
+	default:
+		return "nothing to install";
+	}
+}
+
+static const char *stage_str(const struct iap_info *in)
+{
+	if (in->stage_state == IAP_STAGE_PENDING) {
+		return " (pending)";
+	}
+	if (in->stage_state != IAP_STAGE_INSTALLED) {
+		return "";
+	}
+	return in->stage_role == IAP_ROLE_OLD
+		       ? " (previous image, for a revert)"
+	       : in->stage_role == IAP_ROLE_REJECTED
+		       ? " (reverted: it never confirmed itself)"
+		       : " (installed)";
+}
+
 static void print_device(const struct iap_info *in)
 {
-	char loader[16], inst[48], slot[32];
+	char loader[16], inst[48], slot[32], trial[64] = "";
 
 	fmt_loader(loader, sizeof(loader), in->loader_version);
 	fmt_size(slot, sizeof(slot), in->app_size);
@@ -238,11 +271,16 @@ static void print_device(const struct iap_info *in)
 	} else {
 		snprintf(inst, sizeof(inst), "none");
 	}
+	if (in->app_valid && in->app_state == IAP_IMAGE_TEST) {
+		snprintf(trial, sizeof(trial),
+			 " (on trial, %u boot(s) left before a revert)",
+			 (unsigned)in->boots_left);
+	}
 	printf("device: iapboot loader %s, board id 0x%08lx%s, app slot "
-	       "0x%08lx (%s), max frame %u, installed: %s%s\n",
+	       "0x%08lx (%s), max frame %u, installed: %s%s%s\n",
 	       loader, (unsigned long)in->board_id,
 	       in->board_id ? "" : " (any)", (unsigned long)in->app_addr, slot,
-	       in->max_payload, inst,
+	       in->max_payload, inst, trial,
 	       in->state == IAP_STATE_RECEIVING ? " (update interrupted)" : "");
 	if (!(in->caps & IAP_CAP_STAGE)) {
 		return;
@@ -255,18 +293,11 @@ static void print_device(const struct iap_info *in)
 	} else {
 		snprintf(inst, sizeof(inst), "none");
 	}
-	printf("        staging slot 0x%08lx (%s), staged: %s%s; last boot: "
-	       "%s%s%s\n",
-	       (unsigned long)in->stage_addr, slot, inst,
-	       in->stage_state == IAP_STAGE_PENDING	? " (pending)"
-	       : in->stage_state == IAP_STAGE_INSTALLED ? " (installed)"
-							: "",
-	       in->boot_event == IAP_EVENT_INSTALLED ? "installed an update"
-	       : in->boot_event == IAP_EVENT_REFUSED
-		       ? "refused the staged image"
-	       : in->boot_event == IAP_EVENT_INSTALL_FAILED
-		       ? "install failed"
-		       : "nothing to install",
+	printf("        staging slot 0x%08lx (%s), %s install, staged: %s%s; "
+	       "last boot: %s%s%s\n",
+	       (unsigned long)in->stage_addr, slot,
+	       in->install == IAP_INSTALL_SWAP ? "swap" : "overwrite", inst,
+	       stage_str(in), boot_event_str(in->boot_event),
 	       in->boot_err ? ": " : "",
 	       in->boot_err ? iap_strerror(in->boot_err) : "");
 }
