@@ -75,6 +75,9 @@ static void note_op(struct pc_dev *d, int op, uint32_t addr, uint32_t len,
 		d->commit_reached = 1;
 		d->commit_done |= !hit;
 	}
+	if (d->st->is_final && d->st->is_final(d, op, addr, len)) {
+		d->final_done |= !hit;
+	}
 }
 
 static int watch_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
@@ -324,10 +327,73 @@ static int stage_commit_word(const struct pc_dev *d, int op, uint32_t addr,
 const struct pc_strategy pc_overwrite = {
 	.name = "overwrite",
 	.may_wait = 0,
-	.staged = 1,
+	.staged = IAP_INSTALL_OVERWRITE,
 	.update = staged_update,
 	.is_commit = stage_commit_word,
+	.is_final = stage_commit_word,
 	.boot = loader_boot,
+};
+
+/* ---- strategies: swap with revert ---- */
+
+/* The application runs: on trial, it confirms itself if it does that. */
+static int app_runs(struct pc_dev *d)
+{
+	int err = d->confirm ? iap_confirm(&d->flash, d->layout) : 0;
+
+	return d->sf.dead ? IAP_ERR_CANCELED : err;
+}
+
+static int swap_update(struct pc_dev *d, const struct pc_image *img)
+{
+	int r = staged_update(d, img);
+
+	return r ? r : app_runs(d);
+}
+
+static int swap_boot(struct pc_dev *d, struct pc_outcome *out)
+{
+	int r = loader_boot(d, out);
+
+	return r || !out->jumped ? r : app_runs(d);
+}
+
+static int confirm_flag(const struct pc_dev *d, int op, uint32_t addr,
+			uint32_t len)
+{
+	(void)len;
+	return op == SIM_OP_PROG &&
+	       addr == d->layout->meta_addr + IAP_META_CONFIRM_OFF;
+}
+
+const struct pc_strategy pc_swap = {
+	.name = "swap",
+	.may_wait = 0,
+	.staged = IAP_INSTALL_SWAP,
+	.confirms = 1,
+	.update = swap_update,
+	.is_commit = stage_commit_word,
+	.is_final = confirm_flag,
+	.boot = swap_boot,
+};
+
+/* The update goes on to the power-on that swaps back (when it does). */
+static int revert_update(struct pc_dev *d, const struct pc_image *img)
+{
+	struct pc_outcome o;
+	int r = swap_update(d, img);
+
+	return r || d->confirm ? r : swap_boot(d, &o);
+}
+
+const struct pc_strategy pc_revert = {
+	.name = "revert",
+	.may_wait = 0,
+	.staged = IAP_INSTALL_SWAP,
+	.reverts = 1,
+	.update = revert_update,
+	.is_commit = stage_commit_word,
+	.boot = swap_boot,
 };
 
 /* ---- strategy: deliberately broken, for the self-check ---- */
@@ -453,19 +519,95 @@ static int flag_first_boot(struct pc_dev *d, struct pc_outcome *out)
 const struct pc_strategy pc_broken_flag_first = {
 	.name = "broken-flag-first",
 	.may_wait = 0,
-	.staged = 1,
+	.staged = IAP_INSTALL_OVERWRITE,
 	.update = staged_no_boot,
 	.is_commit = stage_commit_word,
 	.boot = flag_first_boot,
 };
 
+/* ---- strategy: swap without a journal, for the self-check ---- */
+
+static int copy_sector(struct pc_dev *d, uint32_t dst, uint32_t src,
+		       uint32_t len)
+{
+	const struct iap_flash *f = &d->flash;
+	int err = iap_flash_erase_span(f, dst, len);
+
+	for (uint32_t off = 0; !err && off < len; off += PC_SCRATCH) {
+		uint32_t n = len - off < PC_SCRATCH ? len - off : PC_SCRATCH;
+
+		err = f->read(f->ctx, src + off, d->scratch, n);
+		if (!err) {
+			err = f->prog(f->ctx, dst + off, d->scratch, n);
+		}
+	}
+	return err;
+}
+
+/* Exchanges the slots through the scratch with no record of how far it
+ * got: a cut leaves both half swapped, and nothing to resume from. */
+static int unjournaled_boot(struct pc_dev *d, struct pc_outcome *out)
+{
+	const struct iap_flash *f = &d->flash;
+	const struct iap_layout *l = d->layout;
+	struct iap_image_hdr st, old;
+	uint32_t start, sz;
+	int err = 0;
+
+	if (iap_stage_state(f, l, &st) == IAP_STAGE_PENDING &&
+	    iap_image_read_meta(f, l, &old) == 0) {
+		uint32_t size = st.image_size > old.image_size ? st.image_size
+							       : old.image_size;
+
+		for (uint32_t off = 0; !err && off < size; off += sz) {
+			err = iap_flash_sector(f, l->app_addr + off, &start,
+					       &sz);
+			if (!err) {
+				err = copy_sector(d, l->scratch_addr,
+						  l->stage_addr + off, sz);
+			}
+			if (!err) {
+				err = copy_sector(d, l->stage_addr + off,
+						  l->app_addr + off, sz);
+			}
+			if (!err) {
+				err = copy_sector(d, l->app_addr + off,
+						  l->scratch_addr, sz);
+			}
+		}
+		if (!err) {
+			err = iap_flash_erase_span(f, l->meta_addr,
+						   l->meta_size);
+		}
+		if (!err) {
+			err = iap_image_write_meta(f, l, &st);
+		}
+		if (!err) {
+			err = iap_flash_erase_span(f, l->stage_meta_addr,
+						   l->stage_meta_size);
+		}
+	}
+	if (d->sf.dead) {
+		return IAP_ERR_CANCELED;
+	}
+	return err ? err : loader_boot(d, out);
+}
+
+const struct pc_strategy pc_broken_unjournaled = {
+	.name = "broken-unjournaled-swap",
+	.may_wait = 0,
+	.staged = IAP_INSTALL_SWAP,
+	.update = staged_no_boot,
+	.is_commit = stage_commit_word,
+	.is_final = stage_commit_word,
+	.boot = unjournaled_boot,
+};
+
 const struct pc_strategy *pc_strategy_find(const char *name)
 {
 	static const struct pc_strategy *const all[] = {
-		&pc_single_slot,
-		&pc_overwrite,
-		&pc_broken_commit_first,
-		&pc_broken_flag_first,
+		&pc_single_slot, &pc_overwrite,		  &pc_swap,
+		&pc_revert,	 &pc_broken_commit_first, &pc_broken_flag_first,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -492,6 +634,12 @@ int pc_dev_open(struct pc_dev *d, const char *name,
 	}
 	d->layout = &d->board->layout;
 	d->st = st;
+	d->confirm = st->confirms;
+	if (st->staged && (int)d->layout->install != st->staged) {
+		fprintf(stderr, "powercut: board %s has no %s install\n", name,
+			st->name);
+		return IAP_ERR_INVAL;
+	}
 	snprintf(d->path, sizeof(d->path), "/tmp/iap-powercut-XXXXXX");
 	fd = mkstemp(d->path);
 	if (fd < 0) {
@@ -567,6 +715,7 @@ int pc_dev_reset(struct pc_dev *d)
 	d->trace_len = 0;
 	d->commit_reached = 0;
 	d->commit_done = 0;
+	d->final_done = 0;
 	d->seq = 1;
 	return 0;
 }
@@ -774,6 +923,14 @@ static int same_outcome(const struct pc_outcome *a, const struct pc_outcome *b)
 	return a->jumped ? a->image == b->image : a->reason == b->reason;
 }
 
+/* Revert: the board went from the new image back to an older one. */
+static int went_back(const struct pc_attempt *res, int target,
+		     const struct pc_outcome *o)
+{
+	return res->last.jumped && res->last.image == target && o->jumped &&
+	       o->image != target;
+}
+
 static int failf(char *why, size_t len, const char *what,
 		 const struct pc_outcome *o)
 {
@@ -796,6 +953,7 @@ int pc_attempt(struct pc_dev *d, struct pc_history *h, int target,
 	d->trace_len = 0;
 	d->commit_reached = 0;
 	d->commit_done = 0;
+	d->final_done = 0;
 	r = arm(d, cut);
 	if (r) {
 		return r;
@@ -837,29 +995,48 @@ int pc_attempt(struct pc_dev *d, struct pc_history *h, int target,
 		h->booted |= o.jumped;
 		if (i == 0) {
 			res->first = o;
-		} else if (!same_outcome(&res->first, &o)) {
+		} else if (!same_outcome(&res->last, &o) &&
+			   !(d->st->reverts && went_back(res, target, &o))) {
 			char a[160];
 
-			describe(&res->first, a, sizeof(a));
+			describe(&res->last, a, sizeof(a));
 			snprintf(what, sizeof(what),
-				 "power-on 1 %s; power-on %d differs", a,
+				 "power-on %d %s; power-on %d differs", i, a,
 				 i + 1);
 			res->failed = 1;
 			failf(res->why, sizeof(res->why), what, &o);
 			return -1;
 		}
+		res->last = o;
 	}
-	if (!res->cut_taken &&
-	    (!res->first.jumped || res->first.image != target)) {
+	if (d->st->reverts) {
+		/* Never confirmed: by now the board is back where it was. */
+		if (before && before->jumped &&
+		    !same_outcome(before, &res->last)) {
+			char b[160];
+
+			describe(before, b, sizeof(b));
+			snprintf(what, sizeof(what),
+				 "the new image never confirmed itself (before "
+				 "the update the board %s)",
+				 b);
+			res->failed = 1;
+			return failf(res->why, sizeof(res->why), what,
+				     &res->last);
+		}
+	} else if (!res->cut_taken &&
+		   (!res->first.jumped || res->first.image != target)) {
 		res->failed = 1;
 		return failf(res->why, sizeof(res->why), "the update completed",
 			     &res->first);
 	}
-	if (d->st->staged && d->commit_done &&
+	if (d->final_done &&
 	    (!res->first.jumped || res->first.image != target)) {
 		res->failed = 1;
 		return failf(res->why, sizeof(res->why),
-			     "the staged image was committed", &res->first);
+			     d->st->confirms ? "the new image confirmed itself"
+					     : "the staged image was committed",
+			     &res->first);
 	}
 	if (res->cut_taken && res->ops == 0 && cut->mode == SIM_CUT_CLEAN &&
 	    before && !same_outcome(before, &res->first)) {
@@ -886,9 +1063,13 @@ int pc_install(struct pc_dev *d, struct pc_history *h, int idx,
 	d->trace_len = 0;
 	d->commit_reached = 0;
 	d->commit_done = 0;
+	d->final_done = 0;
 	d->sf.cut_after = 0;
 	pc_version_str(&h->img[idx]->hdr, v, sizeof(v));
+	/* The image that is to stay confirms itself on a swap board. */
+	d->confirm = 1;
 	r = d->st->update(d, h->img[idx]);
+	d->confirm = d->st->confirms;
 	if (d->commit_reached) {
 		h->may_boot[idx] = 1;
 	}
@@ -924,6 +1105,7 @@ int pc_count_ops(struct pc_dev *d, const struct pc_image *img, uint32_t *ops)
 	d->trace_len = 0;
 	d->commit_reached = 0;
 	d->commit_done = 0;
+	d->final_done = 0;
 	d->sf.cut_after = 0;
 	r = d->st->update(d, img);
 	*ops = (uint32_t)(d->sf.ops_done - ops0);

@@ -64,10 +64,17 @@ struct pc_dev;
 struct pc_strategy {
 	const char *name;
 	int may_wait; /* after a cut, waiting in update mode is allowed */
-	int staged;   /* needs a board with a stage slot; boot writes flash */
+	int staged;   /* needs a board with a stage slot (its enum
+		       * iap_install_kind); boot writes flash */
+	int confirms; /* swap: the application confirms itself when it runs */
+	int reverts;  /* swap: it never does, and the board goes back */
 	int (*update)(struct pc_dev *d, const struct pc_image *img);
 	int (*is_commit)(const struct pc_dev *d, int op, uint32_t addr,
 			 uint32_t len);
+	/* The operation after which the new image must boot for good (NULL:
+	 * none: the update completing decides). */
+	int (*is_final)(const struct pc_dev *d, int op, uint32_t addr,
+			uint32_t len);
 	int (*boot)(struct pc_dev *d, struct pc_outcome *out);
 };
 
@@ -82,6 +89,20 @@ extern const struct pc_strategy pc_single_slot;
 extern const struct pc_strategy pc_overwrite;
 
 /*
+ * Swap install with revert, an application that confirms itself: START
+ * into the stage slot, WRITEs, FINISH, BOOT; the loader swaps the slots
+ * and boots the new image on trial, which confirms itself (the CONFIRM
+ * flag: from then on it must boot). Boards with IAP_INSTALL_SWAP.
+ */
+extern const struct pc_strategy pc_swap;
+
+/*
+ * The same with an application that never confirms itself: the next
+ * power-on swaps the old image back, and it must boot from then on.
+ */
+extern const struct pc_strategy pc_revert;
+
+/*
  * Deliberately unsafe, for the self-check only: commits the metadata
  * before the payload is written and boots without checking the hash. The
  * harness must report failures for it.
@@ -93,6 +114,12 @@ extern const struct pc_strategy pc_broken_commit_first;
  * writes the stage record's "installed" flag before it copies.
  */
 extern const struct pc_strategy pc_broken_flag_first;
+
+/*
+ * Deliberately unsafe, for the self-check only: a swap that keeps no
+ * journal, so a cut in the middle cannot be resumed.
+ */
+extern const struct pc_strategy pc_broken_unjournaled;
 
 /** The strategy called name ("single-slot", ...), or NULL. */
 const struct pc_strategy *pc_strategy_find(const char *name);
@@ -125,6 +152,8 @@ struct pc_dev {
 	uint32_t trace_len;
 	int commit_reached;
 	int commit_done; /* ... and that operation completed, not cut */
+	int final_done;	 /* the strategy's is_final operation completed */
+	int confirm;	 /* the application confirms itself (swap) */
 	uint32_t span_lo, span_hi; /* sectors ever programmed or erased */
 
 	/* The device: loader and its buffers. */
@@ -150,6 +179,7 @@ struct pc_attempt {
 	int reboot_cuts; /* cuts taken during the boots */
 	int update_err;	 /* what update() returned */
 	struct pc_outcome first; /* what the first complete boot decided */
+	struct pc_outcome last;	 /* ... and the last one */
 	int failed;
 	char why[PC_WHY];
 };

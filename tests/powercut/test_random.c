@@ -9,7 +9,7 @@
  *                     POWERCUT_SEED=<its seed> POWERCUT_RUNS=1
  *   POWERCUT_RUNS=R   number of runs (default 10000)
  *   POWERCUT_STRATEGY=NAME  install strategy (default: the runs are
- *                     shared, single-slot then overwrite;
+ *                     shared: single-slot, overwrite, swap, revert;
  *                     broken-commit-first shows what failures look like)
  */
 #include <inttypes.h>
@@ -288,7 +288,7 @@ static int run_one(struct board *boards, uint64_t run, uint64_t seed,
 		} else {
 			t->old_booted++;
 		}
-		before = res.first;
+		before = res.last;
 	}
 	idx = pc_history_add(&h, &b->img[last]);
 	if (pc_install(b->d, &h, idx, &before, why, sizeof(why)) != 0) {
@@ -312,8 +312,10 @@ static int run_strategy(const struct pc_strategy *st, uint64_t base,
 	int err = 0;
 
 	if (st->staged) {
-		boards[0].name = "f103cb-staged";
-		boards[1].name = "f407vg-staged";
+		int swap = st->staged == IAP_INSTALL_SWAP;
+
+		boards[0].name = swap ? "f103cb-swap" : "f103cb-staged";
+		boards[1].name = swap ? "f407vg-swap" : "f407vg-staged";
 		boards[1].sizes = f407_staged_sizes;
 	}
 	memset(&t, 0, sizeof(t));
@@ -372,7 +374,9 @@ int main(void)
 	uint64_t runs = env_u64("POWERCUT_RUNS", DEFAULT_RUNS);
 	const char *name = getenv("POWERCUT_STRATEGY");
 	const struct pc_strategy *st;
-	int r1, r2;
+	static const struct pc_strategy *const real[] = {
+		&pc_single_slot, &pc_overwrite, &pc_swap, &pc_revert};
+	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (name && *name) {
@@ -385,7 +389,10 @@ int main(void)
 		return run_strategy(st, base, runs) ? 1 : 0;
 	}
 	/* The default shares the runs between the real strategies. */
-	r1 = run_strategy(&pc_single_slot, base, runs - runs / 2);
-	r2 = run_strategy(&pc_overwrite, base, runs / 2);
-	return r1 || r2 ? 1 : 0;
+	for (uint64_t i = 0; i < 4; i++) {
+		uint64_t n = runs * (i + 1) / 4 - runs * i / 4;
+
+		failed |= run_strategy(real[i], base, n) != 0;
+	}
+	return failed;
 }

@@ -189,11 +189,21 @@ static void boot_cuts(void)
 
 int main(void)
 {
+	struct pc_strategy claims_revert;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	checker();
 	boot_cuts();
 	broken_strategy(&pc_broken_commit_first, "f103c8");
 	broken_strategy(&pc_broken_flag_first, "f103cb-staged");
+	broken_strategy(&pc_broken_unjournaled, "f103cb-swap");
+	/* An application that confirms, checked as if it never did: the
+	 * board keeps the new image, and the revert check must say so. */
+	claims_revert = pc_swap;
+	claims_revert.name = "swap, checked as revert";
+	claims_revert.reverts = 1;
+	claims_revert.is_final = NULL;
+	broken_strategy(&claims_revert, "f103cb-swap");
 	printf("powercut selfcheck: %s\n",
 	       failures ? "FAILED" : "the harness detects what it must");
 	return failures ? 1 : 0;

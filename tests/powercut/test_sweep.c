@@ -15,6 +15,7 @@ struct sweep_case {
 	const struct pc_strategy *st;
 	const char *board;
 	uint32_t old_size, new_size;
+	uint32_t torn_seeds; /* 0: TORN_SEEDS */
 };
 
 /*
@@ -24,12 +25,19 @@ struct sweep_case {
  * at 0x08010000.
  */
 static const struct sweep_case cases[] = {
-	{&pc_single_slot, "f103c8", 5000, 6001},
-	{&pc_single_slot, "f407vg", 20000, 36001},
+	{&pc_single_slot, "f103c8", 5000, 6001, 0},
+	{&pc_single_slot, "f407vg", 20000, 36001, 0},
 	/* Stage slot at 0x08012400, app at 0x08004000, 1 KiB pages. */
-	{&pc_overwrite, "f103cb-staged", 5000, 6001},
+	{&pc_overwrite, "f103cb-staged", 5000, 6001, 0},
 	/* App and stage in 128 KiB sectors (5 and 8). */
-	{&pc_overwrite, "f407vg-staged", 20000, 36001},
+	{&pc_overwrite, "f407vg-staged", 20000, 36001, 0},
+	/* Swap: scratch and journal pages after the stage slot. */
+	{&pc_swap, "f103cb-swap", 5000, 6001, 0},
+	{&pc_revert, "f103cb-swap", 5000, 6001, 0},
+	/* Swap: 128 KiB sectors, the scratch is sector 11; every cut of
+	 * these erases and copies whole 128 KiB sectors: fewer patterns. */
+	{&pc_swap, "f407vg-swap", 20000, 36001, 3},
+	{&pc_revert, "f407vg-swap", 20000, 36001, 3},
 };
 
 /* Torn cuts leave a random pattern: each operation is cut this often. */
@@ -45,8 +53,10 @@ int main(void)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		for (size_t m = 0; m < 2; m++) {
 			struct pc_sweep_stats s;
-			uint32_t seeds =
-				modes[m] == SIM_CUT_TORN ? TORN_SEEDS : 1u;
+			uint32_t torn = cases[c].torn_seeds
+						? cases[c].torn_seeds
+						: TORN_SEEDS;
+			uint32_t seeds = modes[m] == SIM_CUT_TORN ? torn : 1u;
 			clock_t t0 = clock();
 
 			err = pc_sweep(cases[c].st, cases[c].board,
