@@ -152,6 +152,13 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 	if (ld->mode == IAP_MODE_JUMP) {
 		return IAP_LOADER_JUMP;
 	}
+	if (!ld->polled) {
+		/* The windows start now that the loader can listen. */
+		ld->polled = 1;
+		ld->t_mode = now_ms;
+		ld->t_rx = now_ms;
+		ld->t_req = now_ms;
+	}
 	if (n) {
 		int r = iap_server_input(&ld->srv, rx, n);
 

@@ -95,6 +95,7 @@ struct iap_loader {
 	struct iap_boot_record record; /* what the install step did */
 	uint8_t mode;
 	uint8_t exit_reason; /* enum iap_boot_reason when mode is JUMP */
+	uint8_t polled;	     /* the timers run from the first poll */
 	uint32_t t_mode;     /* when the current mode began */
 	uint32_t t_rx;	     /* last byte received */
 	uint32_t t_req;	     /* last valid request */
@@ -114,6 +115,8 @@ int iap_loader_start(struct iap_loader *ld, const struct iap_loader_cfg *cfg,
 
 /**
  * iap_loader_poll() - feed n received bytes (n may be 0) at time now_ms.
+ * The hello window and the idle timeout run from the first call, not from
+ * iap_loader_start(): hashing and an install at start take their time.
  * Returns IAP_LOADER_RUN, IAP_LOADER_JUMP, or a negative transport error.
  */
 int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
