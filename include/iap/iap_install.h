@@ -9,7 +9,9 @@
  *     0   256  image header (iap_image.h)
  *   256    16  commit word IAP_META_COMMIT_MAGIC: the image is pending
  *   272    16  installed flag IAP_STAGE_INSTALLED_MAGIC: copy done
- *   288   224  reserved (erased): swap journal, test/confirm flags, later
+ *   288    16  swap: OLD flag (below)
+ *   304    16  swap: REJECTED flag (below)
+ *   320   192  reserved (erased)
  *
  * Overwrite install, run by the bootloader before the boot decision:
  *
@@ -27,6 +29,13 @@
  * A cut anywhere before the installed flag makes the next boot start over;
  * each step is idempotent and the app slot's hash is checked before its
  * meta is committed.
+ *
+ * Swap install (the journal, the trial/confirm/revert states and the table
+ * of what each boot does: docs/DESIGN.md, "Swap with revert"): the slots
+ * are exchanged sector by sector through the scratch, each step recorded
+ * in the journal; the new image boots on trial (TEST flag) for
+ * test_boots starts of the bootloader and is swapped back unless the
+ * application writes the CONFIRM flag (iap_confirm()).
  */
 #ifndef IAP_INSTALL_H
 #define IAP_INSTALL_H
