@@ -266,8 +266,15 @@ static void test_info_round_trip(void **state)
 	in.stage_ver_minor = 4;
 	in.stage_ver_patch = 500;
 	in.stage_ver_build = 80000;
+	in.app_state = 2;
+	in.boots_left = 3;
+	in.stage_role = 1;
 	n = iap_info_encode(&in, buf);
 	assert_int_equal(n, IAP_INFO_SIZE);
+	/* Where docs/PROTOCOL.md puts them. */
+	assert_int_equal(buf[107], 2);
+	assert_int_equal(buf[114], 3);
+	assert_int_equal(buf[115], 1);
 	assert_int_equal(iap_info_decode(buf, n, &out), 0);
 	assert_memory_equal(&in, &out, sizeof(in));
 	/* A v1 body without the appended fields still decodes, as zeros. */
