@@ -33,10 +33,11 @@
 #define EMU_PS_PER_US 1000000ull
 
 /* Exit status of iap-emu. */
-#define EMU_EXIT_OK    0 /* the application was reached (and ran) */
-#define EMU_EXIT_ERROR 1 /* fault, model violation (--strict), I/O */
-#define EMU_EXIT_USAGE 2
-#define EMU_EXIT_LIMIT 3 /* --max-insns / --max-ms before the app */
+#define EMU_EXIT_OK	  0 /* the application was reached (and ran) */
+#define EMU_EXIT_ERROR	  1 /* fault, model violation (--strict), I/O */
+#define EMU_EXIT_USAGE	  2
+#define EMU_EXIT_LIMIT	  3 /* --max-insns / --max-ms before the app */
+#define EMU_EXIT_POWERCUT 4 /* --cut-after: the power went (flash saved) */
 
 enum emu_family { EMU_F1 = 1, EMU_F4 = 4 };
 
@@ -168,6 +169,36 @@ struct emu_fixup {
 	uint8_t data[8]; /* what the cells hold after the store */
 };
 
+/* ---- power cuts (--cut-after, emu_flash.c) ----------------------------- */
+
+enum emu_cut_mode { EMU_CUT_CLEAN = 0, EMU_CUT_TORN = 1 };
+
+/* One unit stored by the programming run a torn cut hit: what it held. */
+struct emu_cut_unit {
+	uint32_t off;
+	uint8_t size;
+	uint8_t old[8];
+};
+
+/*
+ * Flash operations, counted from power-on: an erase (STRT with PER, SER or
+ * MER) is one; a programming run, the stores the controller accepts from
+ * setting CR.PG to clearing it (the drivers hold PG over one whole program
+ * call of the core), is one, whatever its number of units.
+ */
+struct emu_cut {
+	uint64_t ops, erases, runs, units;
+	int in_run;	   /* a programming run is open */
+	uint32_t run_off;  /* its first store */
+	uint32_t run_size; /* bytes stored so far */
+	int tearing;	   /* the cut hit the open run: torn when it ends */
+	int dead;	   /* the power is gone: the flash changes no more */
+	uint64_t rnd;	   /* xorshift64 state of the torn model */
+	struct emu_cut_unit *journal;
+	size_t njournal, cap;
+	FILE *log; /* --op-log */
+};
+
 /* ---- the whole board --------------------------------------------------- */
 
 struct emu_opts {
@@ -178,6 +209,8 @@ struct emu_opts {
 	const char *dump_file;
 	const char *uart_log;
 	const char *uart_input;
+	const char *layout_file; /* --layout: the firmware's layout.env */
+	const char *op_log;	 /* --op-log */
 	int save;
 	int run_app;
 	uint64_t run_app_ms; /* 0: until another limit */
@@ -193,7 +226,11 @@ struct emu_opts {
 	int request_update;
 	int no_pty;
 	uint32_t app_addr; /* 0: the board's */
+	uint32_t app_size; /* 0: up to the end of the flash */
 	int quiet;
+	uint64_t cut_at; /* 0: never; else this flash op (from 1) is cut */
+	int cut_mode;	 /* enum emu_cut_mode */
+	uint64_t cut_seed;
 };
 
 struct emu {
@@ -267,6 +304,7 @@ struct emu {
 	struct emu_line line;
 	struct emu_fixup fix[EMU_FIXUPS];
 	unsigned nfix;
+	struct emu_cut cut;
 	uint32_t code_lo, code_hi; /* flash changed under translated code */
 
 	/* outcome */
@@ -319,6 +357,9 @@ void emu_flash_fixup(struct emu *e);
 uint32_t emu_flashc_read(struct emu *e, uint32_t off);
 void emu_flashc_write(struct emu *e, uint32_t off, uint32_t v, uint32_t mask);
 void emu_flashc_update(struct emu *e);
+int emu_cut_init(struct emu *e);
+void emu_cut_finish(struct emu *e);
+void emu_cut_report(const struct emu *e);
 
 /* emu_periph.c: the peripheral bus, RCC, GPIO, IWDG */
 void emu_periph_reset(struct emu *e, int power_on);

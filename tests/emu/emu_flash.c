@@ -20,8 +20,18 @@
  * and queues a fix-up that the next instruction's code hook applies. While
  * an operation runs, a core fetching from the flash stalls: emulated time
  * jumps by the busy time, SysTick and the USART's DMA go on meanwhile.
+ *
+ * Power cuts (--cut-after N, --cut-mode, --cut-seed): operations are
+ * counted from power-on, an erase or a programming run (the stores from
+ * CR.PG set to CR.PG cleared) each being one; operation N + 1 is cut. A
+ * clean cut drops it whole; a torn cut leaves an erase partly done and a
+ * run with a random prefix of its units programmed and one unit half
+ * programmed (the rules of the simulator's flash, docs/SIMULATOR.md).
+ * Then nothing reaches the flash any more and the run ends with
+ * EMU_EXIT_POWERCUT.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu.h"
@@ -81,10 +91,13 @@
 #define FLASH_OBR   0x1Cu /* F1 */
 #define FLASH_WRPR  0x20u /* F1 */
 
+static void run_end(struct emu *e);
+
 void emu_flashc_reset(struct emu *e)
 {
 	struct emu_flashc *fc = &e->fc;
 
+	run_end(e); /* a reset clears CR.PG */
 	memset(fc, 0, sizeof(*fc));
 	if (e->b->family == EMU_F1) {
 		fc->cr = F1_CR_LOCK;
@@ -215,6 +228,248 @@ static void erase(struct emu *e, uint32_t off, uint32_t size)
 	}
 }
 
+/* ---- power cuts ---------------------------------------------------------- */
+
+/* xorshift64: the torn model's only source of randomness. */
+static uint64_t cut_rnd(struct emu *e)
+{
+	uint64_t x = e->cut.rnd ? e->cut.rnd : 0x9E3779B97F4A7C15u;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	e->cut.rnd = x;
+	return x;
+}
+
+static int torn(const struct emu *e)
+{
+	return e->o->cut_mode == EMU_CUT_TORN;
+}
+
+/* The operation just counted is the one the power loss hits. */
+static int cut_due(const struct emu *e)
+{
+	return e->cut.ops == e->o->cut_at;
+}
+
+static void cut_log(struct emu *e, const char *what, uint32_t off,
+		    uint32_t size, const char *note)
+{
+	if (e->cut.log) {
+		fprintf(e->cut.log,
+			"%" PRIu64 " %s 0x%08" PRIx32 " %" PRIu32 "%s\n",
+			e->cut.ops, what, EMU_FLASH_BASE + off, size, note);
+		fflush(e->cut.log);
+	}
+}
+
+/*
+ * The power is gone during operation cut.ops: the flash changes no more,
+ * the slice stops, the run loop ends with EMU_EXIT_POWERCUT and main
+ * writes the flash as the cut left it (--save, --dump).
+ */
+static void power_cut(struct emu *e, const char *what, uint32_t off,
+		      uint32_t size, const char *detail)
+{
+	e->cut.dead = 1;
+	e->exit_code = EMU_EXIT_POWERCUT;
+	emu_say(e,
+		"power cut %s flash op %" PRIu64 " (%s 0x%08" PRIx32
+		", %" PRIu32 " bytes%s)",
+		torn(e) ? "during" : "before", e->cut.ops, what,
+		EMU_FLASH_BASE + off, size, detail);
+	emu_request_stop(e);
+}
+
+/*
+ * Torn erase: erasing drives bits towards 1 and stopped part way. Each
+ * byte becomes its old value OR some random bits; a random share of the
+ * bytes made it to 0xFF.
+ */
+static void tear_erase(struct emu *e, uint32_t off, uint32_t size)
+{
+	uint8_t share = (uint8_t)cut_rnd(e);
+
+	for (uint32_t i = 0; i < size; i++) {
+		uint64_t r = cut_rnd(e);
+
+		if ((uint8_t)r < share) {
+			e->flash[off + i] = 0xFF;
+		} else {
+			e->flash[off + i] |= (uint8_t)((r >> 8) & (r >> 16));
+		}
+	}
+}
+
+/*
+ * Torn programming run: units before p programmed, unit p with a random
+ * part of the bits it was to clear cleared, the later ones as they were.
+ * Every unit of the run has landed (the firmware read each one back);
+ * the journal holds what they held before. Returns p.
+ */
+static size_t tear_run(struct emu *e)
+{
+	struct emu_cut *c = &e->cut;
+	size_t p = (size_t)(cut_rnd(e) % c->njournal);
+	uint64_t bits = cut_rnd(e);
+
+	for (size_t u = p + 1u; u < c->njournal; u++) {
+		memcpy(e->flash + c->journal[u].off, c->journal[u].old,
+		       c->journal[u].size);
+	}
+	for (unsigned i = 0; i < c->journal[p].size; i++) {
+		uint8_t *cell = e->flash + c->journal[p].off + i;
+		uint8_t old = c->journal[p].old[i];
+		uint8_t clear = (uint8_t)(old & ~*cell);
+
+		clear &= (uint8_t)(bits >> (8u * i));
+		*cell = (uint8_t)(old & ~clear);
+	}
+	return p;
+}
+
+/* An erase of [off, off + size) starts. Returns 1 when the power goes
+ * instead: nothing of it (clean) or part of it (torn) happened. */
+static int cut_erase(struct emu *e, uint32_t off, uint32_t size)
+{
+	struct emu_cut *c = &e->cut;
+
+	if (c->dead) {
+		return 1;
+	}
+	c->ops++;
+	c->erases++;
+	if (!cut_due(e)) {
+		cut_log(e, "erase", off, size, "");
+		return 0;
+	}
+	if (torn(e)) {
+		tear_erase(e, off, size);
+	}
+	cut_log(e, "erase", off, size, torn(e) ? " cut torn" : " cut clean");
+	power_cut(e, "erase", off, size, "");
+	return 1;
+}
+
+static int journal_add(struct emu *e, uint32_t off, unsigned size)
+{
+	struct emu_cut *c = &e->cut;
+
+	if (c->njournal == c->cap) {
+		size_t cap = c->cap ? 2u * c->cap : 1024u;
+		struct emu_cut_unit *j = realloc(c->journal, cap * sizeof(*j));
+
+		if (!j) {
+			emu_fault(e, "out of memory (torn programming run)");
+			return -1;
+		}
+		c->journal = j;
+		c->cap = cap;
+	}
+	c->journal[c->njournal].off = off;
+	c->journal[c->njournal].size = (uint8_t)size;
+	memcpy(c->journal[c->njournal].old, e->flash + off, size);
+	c->njournal++;
+	return 0;
+}
+
+/* A program store the controller accepted. Returns 1 when it must not
+ * land: the power is gone. */
+static int cut_store(struct emu *e, uint32_t off, unsigned size)
+{
+	struct emu_cut *c = &e->cut;
+
+	if (c->dead) {
+		return 1;
+	}
+	if (!c->in_run) {
+		c->in_run = 1;
+		c->run_off = off;
+		c->run_size = 0;
+		c->ops++;
+		c->runs++;
+		if (cut_due(e)) {
+			if (!torn(e)) {
+				c->in_run = 0;
+				cut_log(e, "program", off, 0, " cut clean");
+				power_cut(e, "program", off, size,
+					  ": its first unit");
+				return 1;
+			}
+			c->tearing = 1;
+			c->njournal = 0;
+		}
+	}
+	if (c->tearing && journal_add(e, off, size)) {
+		return 1;
+	}
+	c->run_size += size;
+	c->units++;
+	return 0;
+}
+
+/* CR.PG went clear: the programming run is over, or torn by the cut. */
+static void run_end(struct emu *e)
+{
+	struct emu_cut *c = &e->cut;
+	char detail[64];
+	size_t p;
+
+	if (!c->in_run) {
+		return;
+	}
+	c->in_run = 0;
+	if (!c->tearing) {
+		cut_log(e, "program", c->run_off, c->run_size, "");
+		return;
+	}
+	c->tearing = 0;
+	emu_flash_fixup(e); /* the last store has landed */
+	p = tear_run(e);
+	snprintf(detail, sizeof(detail), ", torn at unit %zu of %zu", p,
+		 c->njournal);
+	cut_log(e, "program", c->run_off, c->run_size, " cut torn");
+	power_cut(e, "program", c->run_off, c->run_size, detail);
+}
+
+int emu_cut_init(struct emu *e)
+{
+	e->cut.rnd = e->o->cut_seed;
+	if (e->o->op_log) {
+		e->cut.log = fopen(e->o->op_log, "w");
+		if (!e->cut.log) {
+			fprintf(stderr, "iap-emu: %s: cannot create\n",
+				e->o->op_log);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void emu_cut_finish(struct emu *e)
+{
+	run_end(e);
+	if (e->cut.log) {
+		fclose(e->cut.log);
+		e->cut.log = NULL;
+	}
+	free(e->cut.journal);
+	e->cut.journal = NULL;
+	e->cut.njournal = e->cut.cap = 0;
+}
+
+void emu_cut_report(const struct emu *e)
+{
+	const struct emu_cut *c = &e->cut;
+
+	emu_say(e,
+		"flash ops since power-on: %" PRIu64 " (%" PRIu64
+		" erases, %" PRIu64 " programming runs of %" PRIu64
+		" units in all)",
+		c->ops, c->erases, c->runs, c->units);
+}
+
 /* ---- F1 ------------------------------------------------------------------ */
 
 static void f1_store(struct emu *e, uint32_t off, unsigned size, uint64_t value)
@@ -252,6 +507,10 @@ static void f1_store(struct emu *e, uint32_t off, unsigned size, uint64_t value)
 		refuse(e, off, size);
 		return;
 	}
+	if (cut_store(e, off, size)) {
+		refuse(e, off, size);
+		return;
+	}
 	data[0] = (uint8_t)v;
 	data[1] = (uint8_t)(v >> 8);
 	queue_fixup(e, off, 2, data);
@@ -280,9 +539,15 @@ static void f1_start(struct emu *e)
 				      a);
 			return;
 		}
+		if (cut_erase(e, (a - EMU_FLASH_BASE) & ~(page - 1u), page)) {
+			return;
+		}
 		erase(e, (a - EMU_FLASH_BASE) & ~(page - 1u), page);
 		op_start(e, F1_PAGE_ERASE_MS * EMU_PS_PER_MS, F1_SR_EOP);
 	} else if (fc->cr & F1_CR_MER) {
+		if (cut_erase(e, 0, e->b->flash_size)) {
+			return;
+		}
 		erase(e, 0, e->b->flash_size);
 		op_start(e, F1_MASS_ERASE_MS * EMU_PS_PER_MS, F1_SR_EOP);
 	}
@@ -400,6 +665,10 @@ static void f4_store(struct emu *e, uint32_t off, unsigned size, uint64_t value)
 					"from what was written)"
 				      : "");
 	}
+	if (cut_store(e, off, size)) {
+		refuse(e, off, size);
+		return;
+	}
 	queue_fixup(e, off, size, data);
 	fc->programs++;
 	fc->prog_bytes += size;
@@ -430,11 +699,17 @@ static void f4_start(struct emu *e)
 			fc->sr |= F4_SR_OPERR;
 			return;
 		}
+		if (cut_erase(e, off, size)) {
+			return;
+		}
 		erase(e, off, size);
 		op_start(e,
 			 f4_erase_ms(size, F4_CR_PSIZE(fc->cr)) * EMU_PS_PER_MS,
 			 eop);
 	} else if (fc->cr & F4_CR_MER) {
+		if (cut_erase(e, 0, e->b->flash_size)) {
+			return;
+		}
 		erase(e, 0, e->b->flash_size);
 		op_start(e,
 			 (uint64_t)F4_MASS_ERASE_MS *
@@ -600,6 +875,10 @@ void emu_flashc_write(struct emu *e, uint32_t off, uint32_t v, uint32_t mask)
 			f1_cr_write(e, v);
 		} else {
 			f4_cr_write(e, v);
+		}
+		/* PG is bit 0 on both */
+		if (!(fc->cr & F1_CR_PG) || fc->hard_locked) {
+			run_end(e);
 		}
 		break;
 	case 0x14u:

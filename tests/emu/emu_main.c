@@ -98,6 +98,9 @@ static void usage(FILE *out)
 	      "                         exit 0 at its first instruction\n"
 	      "      --app-addr ADDR    application slot (default: the "
 	      "board's)\n"
+	      "      --layout FILE      the firmware's layout.env: application "
+	      "slot\n"
+	      "                         and flash size of the layout\n"
 	      "      --request-update   power on with the update request word "
 	      "set\n"
 	      "      --max-insns N      stop after N instructions\n"
@@ -111,6 +114,20 @@ static void usage(FILE *out)
 	      "                         real time (see README.md)\n"
 	      "      --semihosting      serve BKPT 0xAB (exit, write)\n"
 	      "      --no-pty           no pseudo-terminal\n"
+	      "      --cut-after N      power cut: N flash operations (erases "
+	      "and\n"
+	      "                         programming runs) complete, the next "
+	      "is\n"
+	      "                         cut (0: the first); exit 4; needs "
+	      "--save\n"
+	      "                         or --dump\n"
+	      "      --cut-mode MODE    clean (the cut operation does "
+	      "nothing;\n"
+	      "                         default) or torn (part of it happens)\n"
+	      "      --cut-seed S       seed of the torn model (default 1)\n"
+	      "      --op-log FILE      one line per flash operation: index, "
+	      "kind,\n"
+	      "                         address, bytes\n"
 	      "      --trace            every instruction and register access\n"
 	      "      --trace-io         peripheral register accesses\n"
 	      "      --trace-gpio       pin changes\n"
@@ -119,9 +136,8 @@ static void usage(FILE *out)
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "Exit status: 0 application reached, 1 fault or error, 2 usage,\n"
-	      "3 limit reached before the application; with --semihosting, "
-	      "the\n"
-	      "firmware's exit code.\n",
+	      "3 limit reached before the application, 4 power cut; with\n"
+	      "--semihosting, the firmware's exit code.\n",
 	      out);
 }
 
@@ -162,6 +178,11 @@ enum {
 	OPT_TRACE,
 	OPT_TRACE_IO,
 	OPT_TRACE_GPIO,
+	OPT_LAYOUT,
+	OPT_CUT_AFTER,
+	OPT_CUT_MODE,
+	OPT_CUT_SEED,
+	OPT_OP_LOG,
 };
 
 static const struct option long_opts[] = {
@@ -186,6 +207,11 @@ static const struct option long_opts[] = {
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"trace-io", no_argument, NULL, OPT_TRACE_IO},
 	{"trace-gpio", no_argument, NULL, OPT_TRACE_GPIO},
+	{"layout", required_argument, NULL, OPT_LAYOUT},
+	{"cut-after", required_argument, NULL, OPT_CUT_AFTER},
+	{"cut-mode", required_argument, NULL, OPT_CUT_MODE},
+	{"cut-seed", required_argument, NULL, OPT_CUT_SEED},
+	{"op-log", required_argument, NULL, OPT_OP_LOG},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -201,6 +227,7 @@ static int parse_args(int argc, char **argv, struct emu_opts *o, int *list)
 
 	memset(o, 0, sizeof(*o));
 	o->speed = 1.0;
+	o->cut_seed = 1;
 	*list = 0;
 	while ((c = getopt_long(argc, argv, "b:f:lqh", long_opts, NULL)) !=
 	       -1) {
@@ -275,6 +302,31 @@ static int parse_args(int argc, char **argv, struct emu_opts *o, int *list)
 		case OPT_TRACE_GPIO:
 			o->trace_gpio = 1;
 			break;
+		case OPT_LAYOUT:
+			o->layout_file = optarg;
+			break;
+		case OPT_CUT_AFTER:
+			/* 0 cuts the first operation (iap-sim: 0 = never) */
+			bad = parse_u64(optarg, &v) || v == UINT64_MAX;
+			o->cut_at = v + 1u;
+			break;
+		case OPT_CUT_MODE:
+			if (!strcmp(optarg, "clean")) {
+				o->cut_mode = EMU_CUT_CLEAN;
+			} else if (!strcmp(optarg, "torn")) {
+				o->cut_mode = EMU_CUT_TORN;
+			} else {
+				fprintf(stderr, "iap-emu: --cut-mode is clean "
+						"or torn\n");
+				return EMU_EXIT_USAGE;
+			}
+			break;
+		case OPT_CUT_SEED:
+			bad = parse_u64(optarg, &o->cut_seed);
+			break;
+		case OPT_OP_LOG:
+			o->op_log = optarg;
+			break;
 		case 'l':
 			*list = 1;
 			return -1;
@@ -302,6 +354,11 @@ static int parse_args(int argc, char **argv, struct emu_opts *o, int *list)
 	}
 	if (o->save && !o->flash_file) {
 		fprintf(stderr, "iap-emu: --save needs --flash FILE\n");
+		return EMU_EXIT_USAGE;
+	}
+	if (o->cut_at && !o->save && !o->dump_file) {
+		fprintf(stderr, "iap-emu: --cut-after needs --save or --dump: "
+				"the cut state is the result\n");
 		return EMU_EXIT_USAGE;
 	}
 	return 0;
@@ -503,6 +560,63 @@ static int load_flash(struct emu *e)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * --layout: the firmware build's layout.env (KEY=VALUE lines generated
+ * from the board's layout.h). The application slot comes from it; its
+ * flash must be the board's.
+ */
+static int read_layout(struct emu *e, const char *path)
+{
+	uint64_t flash_size = 0, app_addr = 0, app_size = 0;
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(stderr, "iap-emu: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+		uint64_t v;
+
+		if (!eq) {
+			continue;
+		}
+		*eq++ = 0;
+		eq[strcspn(eq, "\r\n")] = 0;
+		if (parse_u64(eq, &v)) {
+			continue;
+		}
+		if (!strcmp(line, "IAP_FLASH_SIZE")) {
+			flash_size = v;
+		} else if (!strcmp(line, "IAP_APP_ADDR")) {
+			app_addr = v;
+		} else if (!strcmp(line, "IAP_APP_SIZE")) {
+			app_size = v;
+		}
+	}
+	fclose(f);
+	if (flash_size != e->b->flash_size) {
+		fprintf(stderr,
+			"iap-emu: %s: a layout for %" PRIu64
+			" bytes of flash, board %s has %" PRIu32 "\n",
+			path, flash_size, e->b->name, e->b->flash_size);
+		return -1;
+	}
+	if (app_addr < EMU_FLASH_BASE || !app_size ||
+	    app_addr - EMU_FLASH_BASE > flash_size ||
+	    app_size > flash_size - (app_addr - EMU_FLASH_BASE)) {
+		fprintf(stderr,
+			"iap-emu: %s: no application slot inside the "
+			"flash\n",
+			path);
+		return -1;
+	}
+	e->app_lo = (uint32_t)app_addr;
+	e->app_hi = (uint32_t)(app_addr + app_size);
 	return 0;
 }
 
@@ -721,6 +835,7 @@ static void report_end(struct emu *e)
 			e->app_systicks);
 	}
 	emu_gpio_report(e);
+	emu_cut_report(e);
 	if (e->violations) {
 		emu_say(e, "firmware rule violations: %" PRIu64, e->violations);
 	}
@@ -1002,8 +1117,15 @@ int main(int argc, char **argv)
 			o.board);
 		return EMU_EXIT_USAGE;
 	}
-	e->app_lo = o.app_addr ? o.app_addr : e->b->app_addr;
+	e->app_lo = e->b->app_addr;
 	e->app_hi = EMU_FLASH_BASE + e->b->flash_size;
+	if (o.layout_file && read_layout(e, o.layout_file)) {
+		return EMU_EXIT_USAGE;
+	}
+	if (o.app_addr) {
+		e->app_lo = o.app_addr;
+		e->app_hi = EMU_FLASH_BASE + e->b->flash_size;
+	}
 	e->flash = malloc(e->b->flash_size);
 	e->ram = malloc(e->b->ram_size);
 	e->ccm = e->b->ccm_size ? malloc(e->b->ccm_size) : NULL;
@@ -1015,7 +1137,7 @@ int main(int argc, char **argv)
 	if (e->ccm) {
 		fill_ram(e->ccm, e->b->ccm_size, RAM_SEED + 1u);
 	}
-	if (load_flash(e)) {
+	if (load_flash(e) || emu_cut_init(e)) {
 		return EMU_EXIT_ERROR;
 	}
 
@@ -1034,6 +1156,7 @@ int main(int argc, char **argv)
 	}
 	e->real_t0_ns = real_ns();
 	run(e);
+	emu_cut_finish(e);
 	report_end(e);
 
 	rc = e->exit_code < 0 ? EMU_EXIT_ERROR : e->exit_code;

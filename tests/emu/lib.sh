@@ -30,7 +30,11 @@ start_emu() {
 	EMU_LOG=$1
 	SIM_LOG=$EMU_LOG
 	shift
-	"$IAP_EMU" --board "$IAP_BOARD" "$@" >"$EMU_LOG" 2>&1 &
+	# Emptied here, not by the child's redirection: a log file used
+	# before must not show the last run's pty to the loop below.
+	: >"$EMU_LOG"
+	"$IAP_EMU" --board "$IAP_BOARD" --layout "$IAP_FW/layout.env" "$@" \
+		>"$EMU_LOG" 2>&1 &
 	EMU_PID=$!
 	EMU_PTY=
 	for _ in $(seq 200); do
@@ -68,8 +72,8 @@ run_emu() {
 	SIM_LOG=$EMU_LOG
 	shift
 	EMU_RC=0
-	timeout 120 "$IAP_EMU" --board "$IAP_BOARD" "$@" >"$EMU_LOG" 2>&1 ||
-		EMU_RC=$?
+	timeout 120 "$IAP_EMU" --board "$IAP_BOARD" \
+		--layout "$IAP_FW/layout.env" "$@" >"$EMU_LOG" 2>&1 || EMU_RC=$?
 }
 
 emu_says() {
