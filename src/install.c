@@ -9,6 +9,19 @@
 #include "iap/iap_install.h"
 #include "iap/iap_proto.h"
 
+/* Constants when the port builds the core without a strategy. */
+static int is_swap(const struct iap_layout *l)
+{
+	return IAP_INSTALL_BUILT(IAP_INSTALL_SWAP) &&
+	       l->install == IAP_INSTALL_SWAP;
+}
+
+static int is_overwrite(const struct iap_layout *l)
+{
+	return IAP_INSTALL_BUILT(IAP_INSTALL_OVERWRITE) &&
+	       l->install == IAP_INSTALL_OVERWRITE;
+}
+
 /* ---- flags: one write unit each (at least a word), written once ---- */
 
 static uint32_t flag_len(const struct iap_flash *f)
@@ -81,7 +94,7 @@ static int app_trial(const struct iap_flash *f, const struct iap_layout *l,
 
 	*test = 0;
 	*trials = 0;
-	if (l->install != IAP_INSTALL_SWAP) {
+	if (!is_swap(l)) {
 		return 0;
 	}
 	err = flag_get(f, m + IAP_META_TEST_OFF, &set);
@@ -548,11 +561,11 @@ int iap_install(const struct iap_flash *f, const struct iap_layout *l,
 
 	memset(rec, 0, sizeof(*rec));
 	/* A layout the decision will refuse is not written to either. */
-	if (l->install == IAP_INSTALL_NONE || scratch_size < 16 ||
+	if ((!is_swap(l) && !is_overwrite(l)) || scratch_size < 16 ||
 	    iap_layout_check(l, f) != 0) {
 		return 0;
 	}
-	err = l->install == IAP_INSTALL_SWAP ? journal_read(f, l, &s) : 0;
+	err = is_swap(l) ? journal_read(f, l, &s) : 0;
 	if (err == 1) {
 		/* A swap was cut: finish it before anything else. */
 		err = swap_run(f, l, &s, scratch, scratch_size);
@@ -577,12 +590,11 @@ int iap_install(const struct iap_flash *f, const struct iap_layout *l,
 			record(rec, IAP_EVENT_REFUSED, err);
 			err = 0;
 		} else if (!err) {
-			err = l->install == IAP_INSTALL_SWAP
-				      ? swap_install(f, l, &st, scratch,
-						     scratch_size,
-						     loader_version)
-				      : overwrite(f, l, &st, loader_version,
-						  scratch, scratch_size);
+			err = is_swap(l) ? swap_install(f, l, &st, scratch,
+							scratch_size,
+							loader_version)
+					 : overwrite(f, l, &st, loader_version,
+						     scratch, scratch_size);
 			record(rec,
 			       err ? IAP_EVENT_INSTALL_FAILED
 				   : IAP_EVENT_INSTALLED,
@@ -591,7 +603,7 @@ int iap_install(const struct iap_flash *f, const struct iap_layout *l,
 	} else if (err > 0) {
 		err = 0; /* nothing staged, or already installed */
 	}
-	if (!err && l->install == IAP_INSTALL_SWAP) {
+	if (!err && is_swap(l)) {
 		err = trial(f, l, loader_version, scratch, scratch_size, rec);
 	}
 	return err;

@@ -69,7 +69,7 @@ int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f)
 	}
 	if (l->boot_addr != iap_flash_base(f) ||
 	    l->meta_size < IAP_META_MIN_SIZE || l->ram_size == 0 ||
-	    l->install > IAP_INSTALL_SWAP) {
+	    !IAP_INSTALL_BUILT(l->install)) {
 		return IAP_ERR_INVAL;
 	}
 	if (l->install != IAP_INSTALL_NONE &&
@@ -77,7 +77,8 @@ int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f)
 	     l->stage_meta_size < IAP_STAGE_META_MIN_SIZE)) {
 		return IAP_ERR_INVAL;
 	}
-	if (l->install == IAP_INSTALL_SWAP &&
+	if (IAP_INSTALL_BUILT(IAP_INSTALL_SWAP) &&
+	    l->install == IAP_INSTALL_SWAP &&
 	    (l->scratch_size == 0 || l->journal_size == 0 || !swap_ok(l, f))) {
 		return IAP_ERR_INVAL;
 	}

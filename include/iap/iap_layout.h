@@ -38,6 +38,19 @@ enum iap_install_kind {
 				    * new image confirms itself */
 };
 
+/*
+ * The install strategies built into the core: bit k for enum
+ * iap_install_kind k. The default builds them all; a port whose boards have
+ * no staging slot builds the core with 0x1 (single slot only), which leaves
+ * the install code out, or 0x5 for swap boards. A layout asking for a
+ * strategy that is not built fails iap_layout_check().
+ */
+#ifndef IAP_CFG_INSTALL_MASK
+#define IAP_CFG_INSTALL_MASK 0x7u
+#endif
+#define IAP_INSTALL_BUILT(k) \
+	((uint32_t)(k) <= 2u && ((IAP_CFG_INSTALL_MASK >> (uint32_t)(k)) & 1u))
+
 struct iap_layout {
 	uint32_t boot_addr, boot_size;
 	uint32_t meta_addr, meta_size;
