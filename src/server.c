@@ -104,6 +104,9 @@ static int cmd_info(struct iap_server *s)
 		in.app_ver_build = s->app.version.build;
 	}
 	in.caps = l->install != IAP_INSTALL_NONE ? IAP_CAP_STAGE : 0;
+	if (s->cfg.stage_only) {
+		in.caps |= IAP_CAP_APP;
+	}
 	in.stage_meta_addr = l->stage_meta_addr;
 	in.install = (uint8_t)l->install;
 	in.boot_event = s->last_boot.event;
@@ -126,93 +129,37 @@ static int cmd_info(struct iap_server *s)
  */
 static int cmd_start(struct iap_server *s)
 {
-	const struct iap_flash *f = s->cfg.flash;
 	const struct iap_layout *l = s->cfg.layout;
 	const uint8_t *p = s->dec.buf;
-	int stage = p[0] == IAP_SLOT_STAGE;
+	uint8_t slot = p[0];
 	struct iap_image_hdr h;
 	int err;
 
 	if (s->dec.frame_len != IAP_START_REQ_SIZE || p[1] || p[2] || p[3]) {
 		return respond(s, IAP_ERR_INVAL, 0);
 	}
-	if (p[0] != IAP_SLOT_APP &&
-	    (!stage || l->install == IAP_INSTALL_NONE)) {
-		return respond(s, IAP_ERR_NOTSUP, 0);
+	if (slot == IAP_SLOT_APP && s->cfg.stage_only) {
+		return respond(s, IAP_ERR_PERM, 0);
 	}
-	err = iap_image_hdr_decode(&p[4], &h);
-	if (!err) {
-		err = iap_image_check_fit(&h, l, s->cfg.loader_version);
-	}
-	if (!err && stage && h.image_size > l->stage_size) {
-		err = IAP_ERR_FBIG;
-	}
+	err = iap_stage_check(l, slot, &p[4], s->cfg.loader_version, &h);
 	if (err) {
 		return respond(s, err, 0);
 	}
 	s->state = IAP_STATE_IDLE;
 	s->staged = 0;
-	if (stage) {
-		/* The installed image stays; only the stage is rewritten. */
-		err = iap_flash_erase_span(f, l->stage_meta_addr,
-					   l->stage_meta_size);
-		s->upd_addr = l->stage_addr;
-	} else {
-		/* A pending staged image would overwrite this one at boot. */
-		if (iap_stage_state(f, l, NULL) != IAP_STAGE_EMPTY) {
-			err = iap_flash_erase_span(f, l->stage_meta_addr,
-						   l->stage_meta_size);
-		}
-		/* From here on the old image is gone: meta, then the slot. */
-		s->app_valid = 0;
-		if (!err) {
-			err = iap_flash_erase_span(f, l->meta_addr,
-						   l->meta_size);
-		}
-		s->upd_addr = l->app_addr;
+	if (slot == IAP_SLOT_APP) {
+		s->app_valid = 0; /* the writer's erases take the old image */
 	}
+	err = iap_stage_open(&s->wr, s->cfg.flash, l, slot, &h);
 	if (!err) {
-		err = iap_flash_erase_span(f, s->upd_addr, h.image_size);
+		s->state = IAP_STATE_RECEIVING;
 	}
-	if (err) {
-		return respond(s, err, 0);
-	}
-	s->upd = h;
-	s->next_off = 0;
-	s->state = IAP_STATE_RECEIVING;
-	return respond(s, 0, 0);
-}
-
-/* A chunk the device already has: acknowledge it if the bytes agree. */
-static int write_again(struct iap_server *s, uint32_t off, const uint8_t *data,
-		       uint32_t n)
-{
-	const struct iap_flash *f = s->cfg.flash;
-	uint8_t *tmp = s->cfg.scratch;
-
-	while (n) {
-		uint32_t k = n < s->cfg.scratch_size ? n : s->cfg.scratch_size;
-		int err = f->read(f->ctx, s->upd_addr + off, tmp, k);
-
-		if (err) {
-			return err;
-		}
-		if (memcmp(tmp, data, k)) {
-			return IAP_ERR_PROTO;
-		}
-		off += k;
-		data += k;
-		n -= k;
-	}
-	return 0;
+	return respond(s, err, 0);
 }
 
 static int cmd_write(struct iap_server *s)
 {
-	const struct iap_flash *f = s->cfg.flash;
-	uint32_t ws = f->write_size;
-	uint32_t limit, off, n;
-	const uint8_t *data;
+	uint32_t off;
 	int err;
 
 	if (s->state != IAP_STATE_RECEIVING) {
@@ -222,64 +169,39 @@ static int cmd_write(struct iap_server *s)
 		return respond(s, IAP_ERR_INVAL, 0);
 	}
 	off = iap_get_le32(s->dec.buf);
-	data = &s->dec.buf[IAP_WRITE_REQ_HDR];
-	n = s->dec.frame_len - IAP_WRITE_REQ_HDR;
-	/* The last chunk may be padded up to a whole write unit. */
-	limit = (s->upd.image_size + ws - 1u) / ws * ws;
-	if (off > limit || n > limit - off) {
-		err = IAP_ERR_FAULT;
-	} else if (off % ws || n % ws) {
-		err = IAP_ERR_ALIGN;
-	} else if (off + n <= s->next_off) {
-		err = write_again(s, off, data, n);
-	} else if (off != s->next_off) {
-		err = IAP_ERR_PROTO;
-	} else {
-		err = f->prog(f->ctx, s->upd_addr + off, data, n);
-		if (err) {
-			s->state = IAP_STATE_IDLE;
-		} else {
-			s->next_off += n;
-		}
+	err = iap_stage_write(&s->wr, off, &s->dec.buf[IAP_WRITE_REQ_HDR],
+			      s->dec.frame_len - IAP_WRITE_REQ_HDR);
+	if (s->wr.state != IAP_WRITER_RECEIVING) {
+		s->state = IAP_STATE_IDLE; /* a flash error ended it */
 	}
-	iap_put_le32(body(s), s->next_off);
+	iap_put_le32(body(s), s->wr.next_off);
 	return respond(s, err, 4);
 }
 
 static int cmd_finish(struct iap_server *s)
 {
-	const struct iap_flash *f = s->cfg.flash;
-	const struct iap_layout *l = s->cfg.layout;
 	int err;
 
 	if (s->state != IAP_STATE_RECEIVING) {
 		return respond(s, IAP_ERR_PERM, 0);
 	}
-	if (s->next_off < s->upd.image_size) {
-		return respond(s, IAP_ERR_PROTO, 0);
-	}
-	err = iap_image_verify_at(f, l, &s->upd, s->upd_addr,
-				  s->cfg.loader_version, s->cfg.scratch,
-				  s->cfg.scratch_size);
-	if (!err) {
-		err = iap_image_write_record(f,
-					     s->upd_addr == l->app_addr
-						     ? l->meta_addr
-						     : l->stage_meta_addr,
-					     &s->upd);
-	}
+	err = iap_stage_finish(&s->wr, s->cfg.scratch, s->cfg.scratch_size,
+			       s->cfg.loader_version);
 	if (err) {
-		/* Stay in update mode; a new START erases again. Staged, the
-		 * installed image is still there. */
-		s->state = IAP_STATE_IDLE;
+		/* Bytes missing: still receiving. Otherwise stay in update
+		 * mode; a new START erases again. Staged, the installed image
+		 * is still there. */
+		if (s->wr.state != IAP_WRITER_RECEIVING) {
+			s->state = IAP_STATE_IDLE;
+		}
 		return respond(s, err, 0);
 	}
 	s->state = IAP_STATE_VERIFIED;
-	if (s->upd_addr != l->app_addr) {
+	if (!s->wr.direct) {
 		s->staged = 1; /* installed by the loader after BOOT */
 		return respond(s, 0, 0);
 	}
-	s->app = s->upd;
+	s->app = s->wr.hdr;
 	s->app_valid = 1;
 	return respond(s, 0, 0);
 }
@@ -323,6 +245,7 @@ static int handle(struct iap_server *s)
 		if (s->state == IAP_STATE_RECEIVING) {
 			s->state = IAP_STATE_IDLE;
 		}
+		iap_stage_abort(&s->wr);
 		return respond(s, 0, 0);
 	default:
 		return respond(s, IAP_ERR_NOTSUP, 0);

@@ -51,6 +51,7 @@ enum iap_cmd {
 
 /* INFO capability bits. */
 #define IAP_CAP_STAGE 0x01u /* START accepts IAP_SLOT_STAGE */
+#define IAP_CAP_APP   0x02u /* the running application answers: stage only */
 
 /* Sizes of the request/response bodies (after the status for responses). */
 #define IAP_START_REQ_SIZE   (4u + 256u)

@@ -16,7 +16,13 @@
  * START with IAP_SLOT_STAGE (layouts with an install strategy) writes into
  * the stage slot instead: nothing of the installed image is touched, FINISH
  * commits the stage meta record (the image is then pending), and after
- * BOOT the caller installs it (iap_install()) before jumping.
+ * BOOT the caller installs it (iap_install()) before jumping. START,
+ * WRITE and FINISH go through the stage writer (iap_stage.h).
+ *
+ * With cfg.stage_only the same server runs inside the application
+ * (sdk/iap_app.h): START into the app slot is refused with IAP_ERR_PERM,
+ * and after BOOT the application resets into the bootloader, which
+ * installs the staged image.
  */
 #ifndef IAP_SERVER_H
 #define IAP_SERVER_H
@@ -29,6 +35,7 @@
 #include "iap_install.h"
 #include "iap_layout.h"
 #include "iap_proto.h"
+#include "iap_stage.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +54,10 @@ struct iap_server_cfg {
 	/* Send a whole frame. Returns 0 or a negative IAP_ERR_*. */
 	int (*send)(void *ctx, const uint8_t *data, size_t len);
 	void *send_ctx;
+	/* 1: START accepts IAP_SLOT_STAGE only, IAP_SLOT_APP is answered
+	 * IAP_ERR_PERM (a server inside the application never erases the
+	 * slot it runs from). 0: the bootloader's server. */
+	uint8_t stage_only;
 };
 
 #define IAP_SERVER_TX_MIN (IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE + IAP_INFO_SIZE)
@@ -57,10 +68,8 @@ struct iap_server {
 	uint8_t state;		  /* enum iap_dev_state */
 	uint8_t app_valid;	  /* committed and verified image in the slot */
 	struct iap_image_hdr app; /* its header, when app_valid */
-	struct iap_image_hdr upd; /* the update in progress */
-	uint32_t next_off;	  /* payload bytes programmed so far */
-	uint32_t upd_addr;	  /* where it goes: app or stage slot */
-	uint8_t staged;		  /* FINISH committed a staged image */
+	struct iap_stage_writer wr;	  /* the update in progress */
+	uint8_t staged;			  /* FINISH committed a staged image */
 	struct iap_boot_record last_boot; /* reported by INFO */
 	/* Last answered request, to answer a resend without redoing it. */
 	uint8_t last_cmd, last_seq, have_last;

@@ -499,6 +499,122 @@ static void test_direct_upload_cancels_stage(void **state)
 	rig_close(&r);
 }
 
+/* The server as an application runs it: only the stage slot. */
+static void stage_only(struct rig *r)
+{
+	struct iap_boot_decision bd;
+	struct iap_server_cfg cfg;
+
+	assert_int_equal(iap_boot_decide(r->d.flash, r->d.layout, LOADER_VER, 0,
+					 r->scratch, sizeof(r->scratch), &bd),
+			 0);
+	cfg = r->srv.cfg;
+	cfg.stage_only = 1;
+	assert_int_equal(iap_server_init(&r->srv, &cfg, bd.app_valid, &bd.hdr),
+			 0);
+}
+
+static void test_stage_only_refuses_app_slot(void **state)
+{
+	static uint8_t old[4096], img[5001];
+	struct iap_image_hdr ho, h, got;
+	struct iap_boot_decision bd;
+	struct iap_info info;
+	struct rig r;
+	uint64_t ops;
+	(void)state;
+
+	rig_open(&r, "f103cb-staged");
+	make_image(r.d.layout, old, sizeof(old), 20, &ho, 1, 0);
+	dev_install(&r.d, old, &ho);
+	stage_only(&r);
+	make_image(r.d.layout, img, sizeof(img), 21, &h, 2, 0);
+	ops = r.d.sf.ops_done;
+	/* The app slot: refused, whatever the header, before any erase. */
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), IAP_ERR_PERM);
+	h.image_size = 0;
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), IAP_ERR_PERM);
+	h.image_size = sizeof(img);
+	assert_int_equal(r.d.sf.ops_done, ops);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.app_valid, 1);
+	assert_int_equal(info.state, IAP_STATE_IDLE);
+	/* INFO tells the host it talks to the application. */
+	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_APP);
+	assert_true(slot_equals(&r, old, sizeof(old)));
+	/* The stage slot works as in the bootloader. */
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), 0);
+	upload(&r, img, sizeof(img), 1024);
+	/* In the middle of it, the app slot is still refused and the
+	 * transfer goes on. */
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), IAP_ERR_PERM);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_int_equal(iap_stage_state(r.d.flash, r.d.layout, &got),
+			 IAP_STAGE_PENDING);
+	assert_int_equal(got.version.major, 2);
+	assert_true(slot_equals(&r, old, sizeof(old)));
+	assert_int_equal(iap_boot_decide(r.d.flash, r.d.layout, LOADER_VER, 0,
+					 r.scratch, sizeof(r.scratch), &bd),
+			 0);
+	assert_int_equal(bd.action, IAP_BOOT_JUMP);
+	assert_int_equal(bd.hdr.version.major, 1);
+	/* BOOT: the caller resets into the bootloader, which installs. */
+	assert_int_equal(req_seq(&r, IAP_CMD_BOOT, 60, NULL, 0),
+			 IAP_SERVER_BOOT);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.srv.staged, 1);
+	rig_close(&r);
+}
+
+/* Without a stage there is nothing an application may write. */
+static void test_stage_only_without_stage(void **state)
+{
+	static uint8_t img[2048];
+	struct iap_image_hdr h;
+	struct rig r;
+	uint64_t ops;
+	(void)state;
+
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, sizeof(img), 22, &h, 1, 0);
+	dev_install(&r.d, img, &h);
+	stage_only(&r);
+	ops = r.d.sf.ops_done;
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), IAP_ERR_PERM);
+	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), IAP_ERR_NOTSUP);
+	assert_int_equal(write_at(&r, 0, img, 64), IAP_ERR_PERM);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_PERM);
+	assert_int_equal(r.d.sf.ops_done, ops);
+	/* BOOT with nothing staged: the installed image, as before. */
+	assert_int_equal(req_seq(&r, IAP_CMD_BOOT, 61, NULL, 0),
+			 IAP_SERVER_BOOT);
+	assert_int_equal(r.srv.staged, 0);
+	rig_close(&r);
+}
+
+/* The bootloader's server (stage_only 0) still takes the app slot. */
+static void test_app_slot_allowed_by_default(void **state)
+{
+	static uint8_t img[2048];
+	struct iap_image_hdr h;
+	struct iap_info info;
+	struct rig r;
+	(void)state;
+
+	rig_open(&r, "f103cb-staged");
+	assert_int_equal(r.srv.cfg.stage_only, 0);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.caps, IAP_CAP_STAGE);
+	make_image(r.d.layout, img, sizeof(img), 23, &h, 1, 0);
+	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), 0);
+	upload(&r, img, sizeof(img), 1024);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, sizeof(img)));
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +629,9 @@ int main(void)
 		cmocka_unit_test(test_staged_update_f407),
 		cmocka_unit_test(test_stage_refusals),
 		cmocka_unit_test(test_direct_upload_cancels_stage),
+		cmocka_unit_test(test_stage_only_refuses_app_slot),
+		cmocka_unit_test(test_stage_only_without_stage),
+		cmocka_unit_test(test_app_slot_allowed_by_default),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
