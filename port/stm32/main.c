@@ -6,6 +6,7 @@
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
 #include "iap/iap_port.h"
+#include "stm32_layout.h"
 #include "stm32_port.h"
 
 #ifndef IAP_LOADER_VERSION_MAJOR
@@ -25,17 +26,8 @@ static int send_line(void *ctx, const uint8_t *data, size_t len)
 	return iap_port_tx(data, len);
 }
 
-static const struct iap_layout layout = {
-	.boot_addr = IAP_LAYOUT_BOOT_ADDR,
-	.boot_size = IAP_LAYOUT_BOOT_SIZE,
-	.meta_addr = IAP_LAYOUT_META_ADDR,
-	.meta_size = IAP_LAYOUT_META_SIZE,
-	.app_addr = IAP_LAYOUT_APP_ADDR,
-	.app_size = IAP_LAYOUT_APP_SIZE,
-	.ram_addr = IAP_LAYOUT_RAM_ADDR,
-	.ram_size = IAP_LAYOUT_RAM_SIZE,
-	.board_id = IAP_LAYOUT_BOARD_ID,
-};
+/* From layout.h, as the SDK sees it (stm32_layout.h). */
+static const struct iap_layout layout = STM32_LAYOUT_INIT;
 
 static const struct iap_loader_cfg loader_cfg = {
 	.server =

@@ -1,9 +1,9 @@
 /*
  * iapboot - the hooks of include/iap/iap_port.h that are the same on every
- * STM32: millisecond tick, update request word, watchdog, jump.
+ * STM32: millisecond tick, update request word, jump, reset. The watchdog
+ * kick and what the flash drivers share are in flash.c, which the SDK
+ * links too.
  */
-#include <string.h>
-
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
 #include "iap/iap_port.h"
@@ -45,28 +45,6 @@ int iap_port_take_request(void)
 	return requested;
 }
 
-/*
- * Reloading an IWDG that was never started does nothing, so this is safe
- * whether the option bytes or the application started it or not. The
- * bootloader never starts it itself: once running it cannot be stopped.
- */
-void iap_port_watchdog_kick(void)
-{
-	IWDG_KR = IWDG_KR_RELOAD;
-}
-
-int stm32_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want,
-	       uint32_t spins)
-{
-	while ((*reg & mask) != want) {
-		if (spins-- == 0) {
-			return IAP_ERR_TIMEDOUT;
-		}
-		iap_port_watchdog_kick();
-	}
-	return 0;
-}
-
 void iap_port_reset(void)
 {
 	cm_dsb();
@@ -75,29 +53,6 @@ void iap_port_reset(void)
 	cm_dsb();
 	for (;;) {
 	}
-}
-
-int stm32_flash_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
-{
-	(void)ctx;
-	if (addr < IAP_LAYOUT_FLASH_BASE ||
-	    addr - IAP_LAYOUT_FLASH_BASE > IAP_LAYOUT_FLASH_SIZE ||
-	    len > IAP_LAYOUT_FLASH_BASE + IAP_LAYOUT_FLASH_SIZE - addr) {
-		return IAP_ERR_FAULT;
-	}
-	memcpy(buf, (const void *)(uintptr_t)addr, len);
-	return 0;
-}
-
-int stm32_flash_writable(uint32_t addr, uint32_t len)
-{
-	const uint32_t lo = IAP_LAYOUT_BOOT_ADDR + IAP_LAYOUT_BOOT_SIZE;
-	const uint32_t hi = IAP_LAYOUT_FLASH_BASE + IAP_LAYOUT_FLASH_SIZE;
-
-	if (addr < lo || addr > hi || len > hi - addr) {
-		return IAP_ERR_FAULT;
-	}
-	return 0;
 }
 
 /*

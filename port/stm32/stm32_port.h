@@ -102,7 +102,7 @@ void stm32_usart_deinit(void);
 /** The flash ops of this chip, geometry from layout.h. */
 extern const struct iap_flash stm32_flash;
 
-/* port.c: helpers the flash drivers share */
+/* flash.c: helpers the flash drivers share (linked into the SDK too) */
 
 /** Read callback: flash is memory-mapped. Returns 0 or IAP_ERR_FAULT. */
 int stm32_flash_read(void *ctx, uint32_t addr, void *buf, uint32_t len);

@@ -1,7 +1,8 @@
 /*
- * blink - the little hardware the example needs, per family (hw_f1.c,
- * hw_f4.c). It runs on the reset clock (the HSI): the bootloader hands the
- * chip over in that state, and so does a reset.
+ * blink - the little hardware the examples need, per family (hw_f1.c,
+ * hw_f4.c; examples/stage uses them too). It runs on the reset clock (the
+ * HSI): the bootloader hands the chip over in that state, and so does a
+ * reset.
  */
 #ifndef BLINK_HW_H
 #define BLINK_HW_H
@@ -12,5 +13,9 @@ void blink_hw_init(void);
 void blink_led(int on);
 /** Send one byte, waiting for room. */
 void blink_putc(char c);
+/** USART1 reception on the board's RX pin too (the stage example). */
+void blink_rx_init(void);
+/** A received byte (0..255), or -1 when none is there. Does not wait. */
+int blink_getc(void);
 
 #endif /* BLINK_HW_H */

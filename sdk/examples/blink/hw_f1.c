@@ -46,3 +46,17 @@ void blink_putc(char c)
 		}
 	}
 }
+
+void blink_rx_init(void)
+{
+	pin_mode(GPIOA_BASE, 10u, GPIO_CNF_MODE_IN_FLOAT);
+	USART_CR1(USART1_BASE) |= USART_CR1_RE;
+}
+
+int blink_getc(void)
+{
+	if (!(USART_SR(USART1_BASE) & USART_SR_RXNE)) {
+		return -1;
+	}
+	return (int)(USART_DR(USART1_BASE) & 0xFFu);
+}

@@ -52,3 +52,22 @@ void blink_putc(char c)
 		}
 	}
 }
+
+void blink_rx_init(void)
+{
+	volatile uint32_t *afr = F4_USART_RX_PIN < 8u ? &GPIO_AFRL(UART_GPIO)
+						      : &GPIO_AFRH(UART_GPIO);
+	uint32_t shift = 4u * (F4_USART_RX_PIN % 8u);
+
+	*afr = (*afr & ~(0xFu << shift)) | (GPIO_AF7_USART1 << shift);
+	pin_mode(UART_GPIO, F4_USART_RX_PIN, GPIO_MODER_AF);
+	USART_CR1(USART1_BASE) |= USART_CR1_RE;
+}
+
+int blink_getc(void)
+{
+	if (!(USART_SR(USART1_BASE) & USART_SR_RXNE)) {
+		return -1;
+	}
+	return (int)(USART_DR(USART1_BASE) & 0xFFu);
+}

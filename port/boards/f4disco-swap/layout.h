@@ -1,0 +1,62 @@
+/*
+ * iapboot - the STM32F4DISCOVERY (STM32F407VG: 1 MiB of flash in sectors
+ * of 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB; 128 KiB of SRAM) with a staging
+ * slot and the swap install (see port/boards/bluepill-swap/layout.h and
+ * docs/DESIGN.md, "Swap with revert"). The hardware is the f4disco
+ * board's.
+ *
+ * Every region is whole sectors; the application and stage slots have
+ * the same sector sizes pairwise (3 x 128 KiB each), and the scratch is
+ * as large as their sectors. Sector 4 (64 KiB) pairs with nothing and is
+ * left unused.
+ *
+ * This file is the only place the addresses are written (see
+ * port/boards/bluepill/layout.h for how it is used). Plain numbers only.
+ *
+ *   0x08000000  bootloader   sector 0       16 KiB
+ *   0x08004000  meta         sector 1       16 KiB
+ *   0x08008000  stage meta   sector 2       16 KiB
+ *   0x0800C000  journal      sector 3       16 KiB
+ *   0x08010000  (unused)     sector 4       64 KiB
+ *   0x08020000  application  sectors 5-7   384 KiB  VTOR = 0x08020000
+ *   0x08080000  stage        sectors 8-10  384 KiB
+ *   0x080E0000  scratch      sector 11     128 KiB
+ */
+#ifndef IAP_BOARD_LAYOUT_H
+#define IAP_BOARD_LAYOUT_H
+
+#define IAP_LAYOUT_FLASH_BASE 0x08000000
+#define IAP_LAYOUT_FLASH_SIZE 0x100000
+#define IAP_LAYOUT_WRITE_SIZE 4 /* x32 parallelism, 2.7 V .. 3.6 V */
+
+#define IAP_LAYOUT_BOOT_ADDR	   0x08000000
+#define IAP_LAYOUT_BOOT_SIZE	   0x4000
+#define IAP_LAYOUT_META_ADDR	   0x08004000
+#define IAP_LAYOUT_META_SIZE	   0x4000
+#define IAP_LAYOUT_STAGE_META_ADDR 0x08008000
+#define IAP_LAYOUT_STAGE_META_SIZE 0x4000
+#define IAP_LAYOUT_JOURNAL_ADDR	   0x0800C000
+#define IAP_LAYOUT_JOURNAL_SIZE	   0x4000
+#define IAP_LAYOUT_APP_ADDR	   0x08020000
+#define IAP_LAYOUT_APP_SIZE	   0x60000
+#define IAP_LAYOUT_STAGE_ADDR	   0x08080000
+#define IAP_LAYOUT_STAGE_SIZE	   0x60000
+#define IAP_LAYOUT_SCRATCH_ADDR	   0x080E0000
+#define IAP_LAYOUT_SCRATCH_SIZE	   0x20000
+
+#define IAP_LAYOUT_INSTALL    2 /* IAP_INSTALL_SWAP */
+#define IAP_LAYOUT_TEST_BOOTS 1 /* boots a new image gets to confirm itself */
+
+#define IAP_LAYOUT_RAM_ADDR    0x20000000
+#define IAP_LAYOUT_RAM_SIZE    0x20000
+#define IAP_LAYOUT_NOINIT_SIZE 16
+
+#define IAP_LAYOUT_BOARD_ID 0
+
+/* Flash geometry as struct iap_flash_region initialisers: addr, size, count */
+/* clang-format off */
+#define IAP_LAYOUT_REGIONS \
+	{0x08000000, 0x4000, 4}, {0x08010000, 0x10000, 1}, {0x08020000, 0x20000, 7}
+/* clang-format on */
+
+#endif /* IAP_BOARD_LAYOUT_H */
