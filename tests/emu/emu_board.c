@@ -1,6 +1,8 @@
 /*
  * iap-emu - the boards: the chip (core, memories, clocks) and where the
- * firmware puts its application slot (port/boards/BOARD/layout.h).
+ * firmware puts its application slot (port/boards/BOARD/layout.h). The
+ * -swap boards are the same chips with the layout of a staging slot and
+ * the swap install; --layout reads a build's layout.env instead.
  */
 #include <string.h>
 
@@ -25,6 +27,26 @@ static const struct emu_board boards[] = {
 		.lsi_hz = 40000u,
 		.max_sysclk_hz = 72000000u,
 		.stkalign = 0, /* r1p1: CCR.STKALIGN resets to 0 */
+	},
+	{
+		.name = "bluepill-swap",
+		.aliases = "f1-swap",
+		.desc = "STM32F103C8 (Blue Pill), Cortex-M3, 64 KiB flash in "
+			"1 KiB pages, 20 KiB SRAM; layout with a staging slot "
+			"(swap install)",
+		.family = EMU_F1,
+		.cpu = UC_CPU_ARM_CORTEX_M3,
+		.cpuid = 0x411FC231u,
+		.idcode = 0x20036410u,
+		.flash_size = 0x10000u,
+		.page_size = 0x400u,
+		.ram_size = 0x5000u,
+		.app_addr = 0x08003400u,
+		.hsi_hz = 8000000u,
+		.hse_hz = 8000000u,
+		.lsi_hz = 40000u,
+		.max_sysclk_hz = 72000000u,
+		.stkalign = 0,
 	},
 	{
 		.name = "qemu-f1",
@@ -60,6 +82,27 @@ static const struct emu_board boards[] = {
 		.ram_size = 0x20000u,
 		.ccm_size = 0x10000u,
 		.app_addr = 0x08008000u,
+		.hsi_hz = 16000000u,
+		.hse_hz = 8000000u,
+		.lsi_hz = 32000u,
+		.max_sysclk_hz = 168000000u,
+		.stkalign = 1,
+	},
+	{
+		.name = "f4disco-swap",
+		.aliases = "f4-swap",
+		.desc = "STM32F407VG (STM32F4DISCOVERY), Cortex-M4, 1 MiB "
+			"flash in 4x16K+64K+7x128K sectors, 128 KiB SRAM + "
+			"64 KiB CCM; layout with a staging slot (swap install)",
+		.family = EMU_F4,
+		.cpu = UC_CPU_ARM_CORTEX_M4,
+		.cpuid = 0x410FC241u,
+		.idcode = 0x10076413u,
+		.flash_size = 0x100000u,
+		.page_size = 0,
+		.ram_size = 0x20000u,
+		.ccm_size = 0x10000u,
+		.app_addr = 0x08020000u,
 		.hsi_hz = 16000000u,
 		.hse_hz = 8000000u,
 		.lsi_hz = 32000u,

@@ -370,7 +370,7 @@ static void list_boards(void)
 	const struct emu_board *b = emu_board_all(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		printf("%-9s %s\n          also: %s; application at "
+		printf("%-13s %s\n              also: %s; application at "
 		       "0x%08" PRIx32 "\n",
 		       b[i].name, b[i].desc, b[i].aliases, b[i].app_addr);
 	}
