@@ -40,6 +40,11 @@ expect_fail "pack: missing input" "no-such.bin" \
 
 expect_fail "flash: no such port" "cannot open" \
 	"$IAP" flash --port "$WORK/no-such-tty" "$WORK/v1.iap"
+expect_fail "status: no such port" "iap status: .*cannot open" \
+	"$IAP" status --port "$WORK/no-such-tty"
+expect_fail "status: no --port" "--port is required" "$IAP" status
+expect_fail "status: stray argument" "unexpected argument 'x.iap'" \
+	"$IAP" status --port "$WORK/no-such-tty" x.iap
 
 # --- Install 1.0.0, then offer images the device must refuse.
 start_sim $BOARD "$FLASH"

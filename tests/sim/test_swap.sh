@@ -43,10 +43,23 @@ sim_says "boot record: installed"
 sim_says "boot 0x08004000 version 2.0.0 (new image installed)"
 sim_says "image on trial: reverted at the next power-on"
 ok "2.0.0 swapped in and booted on trial"
-power_on
+# The next power-on reverts; `iap status` reads what it did over the
+# protocol, changing nothing, then lets it boot.
+start_sim $BOARD "$FLASH" --request-update
+"$IAP" status --port "$SIM_PTY" --boot >"$WORK/s.log" 2>&1 ||
+	{ cat "$WORK/s.log"; fail "iap status after the revert"; }
+wait_sim
 sim_says "boot record: reverted: new image did not confirm itself"
-sim_says "boot 0x08004000 version 1.0.0 (valid image)"
-ok "2.0.0 did not confirm: the next power-on swapped 1.0.0 back"
+sim_says "boot 0x08004000 version 1.0.0"
+for want in "answered by:  the bootloader" \
+	"installed:    1.0.0 at 0x08004000 (slot 55296 bytes), confirmed" \
+	"install:      swap with revert" \
+	"staged:       2.0.0 at 0x08011c00, reverted: it never confirmed itself" \
+	"last boot:    reverted to the previous image: new image did not confirm itself (IAP_ERR_UNCONFIRMED)" \
+	"boot:         sent"; do
+	grep -qF -- "$want" "$WORK/s.log" || { cat "$WORK/s.log"; fail "iap status does not say '$want'"; }
+done
+ok "2.0.0 did not confirm: the next power-on swapped 1.0.0 back; iap status reports the revert"
 power_on
 grep -q "boot record" "$SIM_LOG" && fail "a boot record after the revert was done"
 sim_says "boot 0x08004000 version 1.0.0 (valid image)"
@@ -66,8 +79,17 @@ sim_says "boot 0x08004000 version 3.0.0 (new image installed)"
 power_on
 sim_says "boot 0x08004000 version 1.0.0"
 
-# 3.0.0 confirms itself: it stays over power-ons.
-stage 3 --confirm
+# 3.0.0 confirms itself: it stays over power-ons. Staged without BOOT
+# first: iap status shows it pending, then sends the BOOT.
+start_sim $BOARD "$FLASH" --request-update --confirm
+"$IAP" flash --port "$SIM_PTY" --slot stage --no-boot "$WORK/v3.iap" >"$WORK/u.log" 2>&1 ||
+	{ cat "$WORK/u.log"; fail "staging 3.0.0 with --no-boot"; }
+"$IAP" status --port "$SIM_PTY" --boot >"$WORK/s.log" 2>&1 || { cat "$WORK/s.log"; fail "iap status"; }
+wait_sim
+grep -qF "staged:       3.0.0 at 0x08011c00, pending: installed at the next boot" "$WORK/s.log" ||
+	{ cat "$WORK/s.log"; fail "iap status does not show 3.0.0 pending"; }
+grep -qF "installed:    1.0.0 at 0x08004000" "$WORK/s.log" || { cat "$WORK/s.log"; fail "iap status: installed"; }
+ok "iap status: 3.0.0 pending in the staging slot, 1.0.0 installed"
 sim_says "boot 0x08004000 version 3.0.0 (new image installed)"
 sim_says "application confirmed the image"
 power_on

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "device.h"
 #include "iap/iap_err.h"
 #include "iap/iap_install.h"
 #include "iap_cli.h"
@@ -25,7 +26,6 @@
 
 #define DEFAULT_BAUD	115200u
 #define DEFAULT_WAIT_MS 5000u
-#define WAIT_NOTICE_MS	500u /* say "reset the device" after this long */
 #define PROGRESS_MS	100u
 
 struct flash_opts {
@@ -198,132 +198,6 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 	return 0;
 }
 
-/* "1.2.3+4", or "1.2.3" when there is no build number. */
-static void fmt_version(char *buf, size_t len, unsigned int major,
-			unsigned int minor, unsigned int patch,
-			unsigned long build)
-{
-	if (build) {
-		snprintf(buf, len, "%u.%u.%u+%lu", major, minor, patch, build);
-	} else {
-		snprintf(buf, len, "%u.%u.%u", major, minor, patch);
-	}
-}
-
-static void fmt_loader(char *buf, size_t len, uint32_t v)
-{
-	snprintf(buf, len, "%u.%u.%u", (unsigned int)(v >> 16) & 0xFFu,
-		 (unsigned int)(v >> 8) & 0xFFu, (unsigned int)v & 0xFFu);
-}
-
-static void fmt_size(char *buf, size_t len, uint32_t n)
-{
-	if (n % 1024u == 0) {
-		snprintf(buf, len, "%lu KiB", (unsigned long)n / 1024u);
-	} else {
-		snprintf(buf, len, "%lu bytes", (unsigned long)n);
-	}
-}
-
-static const char *boot_event_str(uint8_t ev)
-{
-	switch (ev) {
-	case IAP_EVENT_INSTALLED:
-		return "installed an update";
-	case IAP_EVENT_REFUSED:
-		return "refused the staged image";
-	case IAP_EVENT_INSTALL_FAILED:
-		return "install failed";
-	case IAP_EVENT_REVERTED:
-		return "reverted to the previous image";
-	case IAP_EVENT_TRIAL:
-		return "booted the image on trial";
-	default:
-		return "nothing to install";
-	}
-}
-
-static const char *stage_str(const struct iap_info *in)
-{
-	if (in->stage_state == IAP_STAGE_PENDING) {
-		return " (pending)";
-	}
-	if (in->stage_state != IAP_STAGE_INSTALLED) {
-		return "";
-	}
-	return in->stage_role == IAP_ROLE_OLD
-		       ? " (previous image, for a revert)"
-	       : in->stage_role == IAP_ROLE_REJECTED
-		       ? " (reverted: it never confirmed itself)"
-		       : " (installed)";
-}
-
-static void print_device(const struct iap_info *in)
-{
-	char loader[16], inst[48], slot[32], trial[64] = "";
-
-	fmt_loader(loader, sizeof(loader), in->loader_version);
-	fmt_size(slot, sizeof(slot), in->app_size);
-	if (in->app_valid) {
-		fmt_version(inst, sizeof(inst), in->app_ver_major,
-			    in->app_ver_minor, in->app_ver_patch,
-			    (unsigned long)in->app_ver_build);
-	} else {
-		snprintf(inst, sizeof(inst), "none");
-	}
-	if (in->app_valid && in->app_state == IAP_IMAGE_TEST) {
-		snprintf(trial, sizeof(trial),
-			 " (on trial, %u boot(s) left before a revert)",
-			 (unsigned)in->boots_left);
-	}
-	printf("device: iapboot loader %s, board id 0x%08lx%s, app slot "
-	       "0x%08lx (%s), max frame %u, installed: %s%s%s\n",
-	       loader, (unsigned long)in->board_id,
-	       in->board_id ? "" : " (any)", (unsigned long)in->app_addr, slot,
-	       in->max_payload, inst, trial,
-	       in->state == IAP_STATE_RECEIVING ? " (update interrupted)" : "");
-	if (!(in->caps & IAP_CAP_STAGE)) {
-		return;
-	}
-	fmt_size(slot, sizeof(slot), in->stage_size);
-	if (in->stage_state) {
-		fmt_version(inst, sizeof(inst), in->stage_ver_major,
-			    in->stage_ver_minor, in->stage_ver_patch,
-			    (unsigned long)in->stage_ver_build);
-	} else {
-		snprintf(inst, sizeof(inst), "none");
-	}
-	printf("        staging slot 0x%08lx (%s), %s install, staged: %s%s; "
-	       "last boot: %s%s%s\n",
-	       (unsigned long)in->stage_addr, slot,
-	       in->install == IAP_INSTALL_SWAP ? "swap" : "overwrite", inst,
-	       stage_str(in), boot_event_str(in->boot_event),
-	       in->boot_err ? ": " : "",
-	       in->boot_err ? iap_strerror(in->boot_err) : "");
-}
-
-/* The geometry the transfer depends on; no --force skips these. */
-static int check_device(const struct iap_info *in)
-{
-	if (in->proto_version != IAP_PROTO_VERSION) {
-		fprintf(stderr,
-			"iap flash: the device speaks protocol v%u, this iap "
-			"speaks v%u\n",
-			in->proto_version, IAP_PROTO_VERSION);
-		return -1;
-	}
-	if (in->max_payload < IAP_MIN_PAYLOAD || !in->write_size ||
-	    in->write_size > 256u || (in->write_size & (in->write_size - 1u)) ||
-	    in->write_size + IAP_WRITE_REQ_HDR > in->max_payload) {
-		fprintf(stderr,
-			"iap flash: the device reports an unusable geometry "
-			"(max frame %u, write size %lu)\n",
-			in->max_payload, (unsigned long)in->write_size);
-		return -1;
-	}
-	return 0;
-}
-
 /* What the device would refuse at START, said in the user's terms. */
 static int check_image(const char *file, const struct iap_image_hdr *h,
 		       const struct iap_info *in)
@@ -355,8 +229,8 @@ static int check_image(const char *file, const struct iap_image_hdr *h,
 		return -1;
 	}
 	if (h->min_loader > in->loader_version) {
-		fmt_loader(a, sizeof(a), h->min_loader);
-		fmt_loader(b, sizeof(b), in->loader_version);
+		iap_fmt_loader(a, sizeof(a), h->min_loader);
+		iap_fmt_loader(b, sizeof(b), in->loader_version);
 		fprintf(stderr,
 			"iap flash: %s: image needs bootloader %s or newer "
 			"but the device runs %s\n",
@@ -364,31 +238,6 @@ static int check_image(const char *file, const struct iap_image_hdr *h,
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * Say why a request failed: the device's own refusal, silence, or the
- * line. what is "START" or "WRITE at offset 12288".
- */
-static void report_failure(const struct iap_client *cl,
-			   const struct iap_serial *port, const char *port_name,
-			   const char *cmd, const char *what, int err)
-{
-	if (cl->answered) {
-		fprintf(stderr, "iap flash: device refused %s: %s (%s, %d)\n",
-			what, iap_strerror(err), iap_err_name(err), err);
-	} else if (err == IAP_ERR_TIMEDOUT && cl->tries) {
-		fprintf(stderr,
-			"iap flash: no answer from the device after %u tries "
-			"(%s)\n",
-			cl->tries, what);
-	} else if (err == IAP_ERR_IO || err == IAP_ERR_TIMEDOUT) {
-		fprintf(stderr, "iap flash: %s: %s (%s)\n", port_name,
-			iap_serial_last_error(port), what);
-	} else {
-		fprintf(stderr, "iap flash: %s failed: %s (%s, %d)\n", cmd,
-			iap_strerror(err), iap_err_name(err), err);
-	}
 }
 
 static double kib(uint64_t n)
@@ -493,7 +342,8 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	t_start = now_ms();
 	err = iap_client_start_slot(cl, o->slot, h);
 	if (err) {
-		report_failure(cl, port, o->port, "START", "START", err);
+		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
+			       err);
 		free(buf);
 		return -1;
 	}
@@ -528,7 +378,8 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 			}
 			snprintf(what, sizeof(what), "WRITE at offset %lu",
 				 (unsigned long)off);
-			report_failure(cl, port, o->port, "WRITE", what, err);
+			iap_dev_report("iap flash", cl, port, o->port, "WRITE",
+				       what, err);
 			free(buf);
 			return -1;
 		}
@@ -552,7 +403,8 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	t_done = now_ms();
 	err = iap_client_finish(cl);
 	if (err) {
-		report_failure(cl, port, o->port, "FINISH", "FINISH", err);
+		iap_dev_report("iap flash", cl, port, o->port, "FINISH",
+			       "FINISH", err);
 		return -1;
 	}
 	if (!o->quiet) {
@@ -582,37 +434,6 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 		       (unsigned long)cl->resends);
 	}
 	return 0;
-}
-
-static int say_hello(struct iap_client *cl, struct iap_serial *port,
-		     const struct flash_opts *o)
-{
-	uint32_t first =
-		o->wait_ms < WAIT_NOTICE_MS ? o->wait_ms : WAIT_NOTICE_MS;
-	int err = iap_client_hello(cl, first);
-
-	if (err == IAP_ERR_TIMEDOUT && o->wait_ms > first) {
-		if (!o->quiet) {
-			fprintf(stderr,
-				"waiting for the device on %s (reset it now "
-				"if it is running its application) ...\n",
-				o->port);
-		}
-		err = iap_client_hello(cl, o->wait_ms - first);
-	}
-	if (!err) {
-		return 0;
-	}
-	if (err == IAP_ERR_TIMEDOUT) {
-		fprintf(stderr,
-			"iap flash: no answer from the device on %s within %lu "
-			"ms (is it in its bootloader? reset it during "
-			"--wait)\n",
-			o->port, (unsigned long)o->wait_ms);
-	} else {
-		report_failure(cl, port, o->port, "INFO", "INFO", err);
-	}
-	return -1;
 }
 
 int iap_cmd_flash(int argc, char **argv)
@@ -649,13 +470,21 @@ int iap_cmd_flash(int argc, char **argv)
 	/* Start from a seq a previous session is unlikely to have used. */
 	iap_client_init(cl, iap_serial_write, iap_serial_read, port,
 			(uint8_t)(now_ms() ^ (uint64_t)getpid()));
-	if (say_hello(cl, port, &o)) {
+	if (iap_dev_hello("iap flash", cl, port, o.port, o.wait_ms, o.quiet)) {
 		goto out;
 	}
 	if (!o.quiet) {
-		print_device(&cl->info);
+		iap_dev_print(&cl->info);
 	}
-	if (check_device(&cl->info)) {
+	if (iap_dev_check("iap flash", &cl->info)) {
+		goto out;
+	}
+	if (o.slot == IAP_SLOT_APP && (cl->info.caps & IAP_CAP_APP)) {
+		fprintf(stderr,
+			"iap flash: %s is answered by the running "
+			"application, which only stages images (use --slot "
+			"stage, or reset the device into its bootloader)\n",
+			o.port);
 		goto out;
 	}
 	if (o.slot == IAP_SLOT_STAGE && !(cl->info.caps & IAP_CAP_STAGE)) {
@@ -690,8 +519,8 @@ int iap_cmd_flash(int argc, char **argv)
 	}
 	signal(SIGINT, old_sigint == SIG_ERR ? SIG_DFL : old_sigint);
 
-	fmt_version(ver, sizeof(ver), h.version.major, h.version.minor,
-		    h.version.patch, (unsigned long)h.version.build);
+	iap_fmt_version(ver, sizeof(ver), h.version.major, h.version.minor,
+			h.version.patch, (unsigned long)h.version.build);
 	if (interrupted) {
 		fprintf(stderr,
 			"iap flash: interrupted; %s is installed and verified, "
@@ -716,7 +545,8 @@ int iap_cmd_flash(int argc, char **argv)
 		int e = iap_client_boot(cl);
 
 		if (e) {
-			report_failure(cl, port, o.port, "BOOT", "BOOT", e);
+			iap_dev_report("iap flash", cl, port, o.port, "BOOT",
+				       "BOOT", e);
 			fprintf(stderr,
 				o.slot == IAP_SLOT_STAGE
 					? "iap flash: %s is staged and "

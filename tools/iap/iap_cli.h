@@ -17,6 +17,7 @@
 int iap_cmd_pack(int argc, char **argv);
 int iap_cmd_info(int argc, char **argv);
 int iap_cmd_flash(int argc, char **argv);
+int iap_cmd_status(int argc, char **argv);
 int iap_cmd_merge(int argc, char **argv);
 int iap_cmd_list_ports(int argc, char **argv);
 

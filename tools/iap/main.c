@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	{"pack", iap_cmd_pack, "wrap a .bin/.hex/.elf into an .iap image"},
 	{"info", iap_cmd_info, "print an .iap image's metadata and check it"},
 	{"flash", iap_cmd_flash, "upload an .iap image over a serial port"},
+	{"status", iap_cmd_status,
+	 "what a device holds and what its last boot did"},
 	{"merge", iap_cmd_merge,
 	 "bootloader + application -> one production image"},
 	{"list-ports", iap_cmd_list_ports, "list serial ports"},
