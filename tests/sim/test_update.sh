@@ -36,6 +36,19 @@ run_board() {
 	sim_says "boot $(printf '0x%08x' "$app") version 1.1.0+8"
 	ok "$board: requested update to 1.1.0+8 booted"
 
+	# iap status on a single-slot device: the installed image, no staging.
+	start_sim "$board" "$flash" --request-update
+	"$IAP" status --port "$SIM_PTY" --boot >"$WORK/status.log" 2>&1 ||
+		{ cat "$WORK/status.log"; fail "$board: iap status"; }
+	wait_sim
+	grep -qF "installed:    1.1.0+8 at $(printf '0x%08x' "$app")" "$WORK/status.log" &&
+		grep -qF "install:      none (single slot" "$WORK/status.log" &&
+		grep -qF "last boot:    nothing to install" "$WORK/status.log" &&
+		! grep -q "staged:" "$WORK/status.log" ||
+		{ cat "$WORK/status.log"; fail "$board: iap status on a single-slot device"; }
+	sim_says "boot $(printf '0x%08x' "$app") version 1.1.0+8 (boot requested by the host)"
+	ok "$board: iap status reads 1.1.0+8, single slot, then BOOT starts it"
+
 	# Power-on with no host: the new image boots after the hello window.
 	start_sim "$board" "$flash" --hello-ms 100
 	wait_sim
