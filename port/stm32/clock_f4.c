@@ -54,7 +54,11 @@ void stm32_clock_deinit(void)
 	(void)stm32_wait(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_HSI,
 			 STM32_SPINS_OSC);
 	RCC_CFGR = 0;
-	RCC_CR &= ~(RCC_CR_PLLON | RCC_CR_CSSON | RCC_CR_HSEON);
+	/* PLLCFGR is written only with the PLL stopped (RM0090 7.3.2): stop
+	 * it, wait until PLLRDY says it is, then reset its configuration. */
+	RCC_CR &= ~RCC_CR_PLLON;
+	(void)stm32_wait(&RCC_CR, RCC_CR_PLLRDY, 0, STM32_SPINS_OSC);
+	RCC_CR &= ~(RCC_CR_CSSON | RCC_CR_HSEON);
 	RCC_PLLCFGR = RCC_PLLCFGR_RESET;
 	/* The instruction cache may hold bootloader code: reset it too. */
 	FLASH_ACR = 0;

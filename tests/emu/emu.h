@@ -68,6 +68,9 @@ const struct emu_board *emu_board_all(size_t *count);
 
 struct emu_rcc {
 	uint32_t r[EMU_RCC_WORDS]; /* by offset / 4 */
+	/* PLLON just cleared: PLLRDY still reads 1 once, as the PLL takes a
+	 * few cycles to stop; its configuration is not writable until then. */
+	int pll_stopping;
 };
 
 struct emu_flashc {

@@ -344,7 +344,16 @@ static void rcc_cr_write(struct emu *e, uint32_t v)
 	if ((v & CR_PLLON) && !(*cr & CR_PLLON)) {
 		check_pll(e);
 	}
+	e->rcc.pll_stopping = (*cr & CR_PLLON) && !(v & CR_PLLON);
 	*cr = v & ~ready;
+}
+
+/* The PLL's configuration may change only once it has stopped: PLLON 0
+ * and PLLRDY read back 0 (RM0008 7.3.2, RM0090 7.3.2; what ST's HAL waits
+ * for before it writes them). */
+static int pll_running(const struct emu *e)
+{
+	return (rcc_get(e, RCC_CR) & CR_PLLON) || e->rcc.pll_stopping;
 }
 
 static void rcc_cfgr_write(struct emu *e, uint32_t v)
@@ -356,7 +365,7 @@ static void rcc_cfgr_write(struct emu *e, uint32_t v)
 
 	/* PLLSRC, PLLXTPRE and PLLMUL "can be written only when PLL is
 	 * disabled" (RM0008 7.3.2): the write leaves them as they are. */
-	if (e->b->family == EMU_F1 && (rcc_get(e, RCC_CR) & CR_PLLON) &&
+	if (e->b->family == EMU_F1 && pll_running(e) &&
 	    ((v ^ old) & F1_CFGR_PLL)) {
 		static int warned;
 
@@ -379,17 +388,19 @@ static void rcc_cfgr_write(struct emu *e, uint32_t v)
 	apply_clocks(e);
 }
 
-static uint32_t rcc_read(const struct emu *e, uint32_t off)
+static uint32_t rcc_read(struct emu *e, uint32_t off)
 {
 	uint32_t v = rcc_get(e, off);
 
 	if (off == RCC_CR) {
 		/* Oscillators and PLLs lock at once; the HSE crystal is
-		 * fitted on every board modelled. */
+		 * fitted on every board modelled. A stopped PLL reports
+		 * PLLRDY once more. */
 		v |= (v & CR_HSION) ? CR_HSIRDY : 0u;
 		v |= (v & CR_HSEON) ? CR_HSERDY : 0u;
-		v |= (v & CR_PLLON) ? CR_PLLRDY : 0u;
+		v |= (v & CR_PLLON) || e->rcc.pll_stopping ? CR_PLLRDY : 0u;
 		v |= (v & CR_I2SON) ? CR_I2SRDY : 0u;
+		e->rcc.pll_stopping = 0;
 	}
 	return v;
 }
@@ -450,8 +461,9 @@ static void rcc_write(struct emu *e, uint32_t off, uint32_t v, uint32_t mask)
 		return;
 	}
 	if (e->b->family == EMU_F4 && off == F4_RCC_PLLCFGR) {
-		if (rcc_get(e, RCC_CR) & CR_PLLON) {
-			emu_violation(e, "RCC_PLLCFGR written with the PLL on");
+		if (pll_running(e)) {
+			emu_violation(e, "RCC_PLLCFGR written with the PLL on "
+					 "(PLLON or PLLRDY still 1)");
 		}
 		*rcc(e, off) = v;
 		return;
@@ -496,7 +508,7 @@ int emu_rcc_is_reset_state(const struct emu *e, char *why, size_t cap)
 			n += (size_t)snprintf(why + n, cap - n, __VA_ARGS__); \
 		}                                                             \
 	} while (0)
-	RCC_DIFF(cr != CR_HSION, " RCC_CR=0x%08" PRIx32, rcc_read(e, RCC_CR));
+	RCC_DIFF(cr != CR_HSION, " RCC_CR=0x%08" PRIx32, rcc_get(e, RCC_CR));
 	RCC_DIFF(cfgr != 0, " RCC_CFGR=0x%08" PRIx32, cfgr);
 	if (f1) {
 		RCC_DIFF(rcc_get(e, F1_RCC_AHBENR) != 0x14u,
