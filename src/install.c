@@ -61,7 +61,12 @@ int iap_stage_state(const struct iap_flash *f, const struct iap_layout *l,
 	struct iap_image_hdr tmp;
 	int err, set = 0;
 
-	if (l->stage_meta_size == 0) {
+	/* A core built without install strategies never uses a staging
+	 * slot (nothing writes or installs one): nothing of this is
+	 * linked. */
+	if (l->stage_meta_size == 0 ||
+	    (!IAP_INSTALL_BUILT(IAP_INSTALL_OVERWRITE) &&
+	     !IAP_INSTALL_BUILT(IAP_INSTALL_SWAP))) {
 		return IAP_STAGE_EMPTY;
 	}
 	err = iap_image_read_record(f, l->stage_meta_addr, h ? h : &tmp);

@@ -10,7 +10,10 @@
 
 static int has_stage(const struct iap_layout *l)
 {
-	return l->install != IAP_INSTALL_NONE && l->stage_size &&
+	/* Constant 0 in a core built without install strategies. */
+	return (IAP_INSTALL_BUILT(IAP_INSTALL_OVERWRITE) ||
+		IAP_INSTALL_BUILT(IAP_INSTALL_SWAP)) &&
+	       l->install != IAP_INSTALL_NONE && l->stage_size &&
 	       l->stage_meta_size;
 }
 
