@@ -279,9 +279,8 @@ static int overwrite(const struct iap_flash *f, const struct iap_layout *l,
  *   256  256  header of the image going to the stage slot
  *   512   16  start record: magic, op, 0, count (u16), CRC-32 of the
  *             first 8 bytes, 4 x 0
- *   528       step flags, one unit each: 3 per sector index i
- *             (s = 0: scratch <- stage[i]; 1: stage[i] <- app[i];
- *             2: app[i] <- scratch), then the done flag.
+ *   528       step flags, one unit each: 3 per sector of the swap
+ *             (swap_step()), then the done flag.
  */
 #define J_TO_STAGE 256u
 #define J_START	   512u
@@ -346,7 +345,8 @@ static int journal_read(const struct iap_flash *f, const struct iap_layout *l,
 	start_record(s, want);
 	if (memcmp(rec, want, sizeof(rec)) != 0 ||
 	    (s->op != OP_INSTALL && s->op != OP_REVERT) ||
-	    IAP_JOURNAL_SIZE(s->count, flag_len(f)) > l->journal_size) {
+	    IAP_JOURNAL_SIZE(s->count, flag_len(f)) > l->journal_size ||
+	    s->count > swap_count(f, l, l->app_size)) {
 		return 0; /* erased, torn or foreign: nothing started */
 	}
 	err = flag_get(f, j_flag(f, l, 3u * s->count), &done);
@@ -390,18 +390,41 @@ static int journal_begin(const struct iap_flash *f, const struct iap_layout *l,
 	return err;
 }
 
-/* Step s of the sector at slot offset off (size sz): erase, then copy. */
+/*
+ * Journal step k of a swap of count sectors, the sector at slot offset off
+ * (size sz) being the one of index k / 3: erase dst, copy src there.
+ * Through the scratch, per sector i: scratch <- stage[i], stage[i] <-
+ * app[i], app[i] <- scratch. By moving (all sectors the same size, the
+ * scratch is app[n]): app[j + 1] <- app[j] for j = count - 1 down to 0,
+ * then per sector i: app[i] <- stage[i], stage[i] <- app[i + 1].
+ * Either way the source of a step is intact until its flag is written.
+ */
 static int swap_step(const struct iap_flash *f, const struct iap_layout *l,
-		     uint32_t off, uint32_t sz, uint32_t s, uint8_t *buf,
-		     uint32_t buf_size)
+		     uint32_t count, uint32_t k, uint32_t off, uint32_t sz,
+		     uint8_t *buf, uint32_t buf_size)
 {
-	const uint32_t src[3] = {l->stage_addr + off, l->app_addr + off,
-				 l->scratch_addr};
-	const uint32_t dst[3] = {l->scratch_addr, l->stage_addr + off,
-				 l->app_addr + off};
-	int err = iap_flash_erase_span(f, dst[s], sz);
+	uint32_t app = l->app_addr, stage = l->stage_addr, src, dst;
+	int err;
 
-	return err ? err : copy_span(f, dst[s], src[s], sz, buf, buf_size);
+	if (!iap_layout_swap_moves(l)) {
+		const uint32_t s3[3] = {stage + off, app + off,
+					l->scratch_addr};
+		const uint32_t d3[3] = {l->scratch_addr, stage + off,
+					app + off};
+
+		src = s3[k % 3u];
+		dst = d3[k % 3u];
+	} else if (k < count) {
+		src = app + (count - 1u - k) * sz;
+		dst = src + sz;
+	} else {
+		uint32_t i = (k - count) / 2u;
+
+		src = (k - count) % 2u ? app + (i + 1u) * sz : stage + i * sz;
+		dst = (k - count) % 2u ? stage + i * sz : app + i * sz;
+	}
+	err = iap_flash_erase_span(f, dst, sz);
+	return err ? err : copy_span(f, dst, src, sz, buf, buf_size);
 }
 
 /* Rewrite both meta records from the journal: the step that ends a swap. */
@@ -450,8 +473,8 @@ static int swap_run(const struct iap_flash *f, const struct iap_layout *l,
 		for (uint32_t k = 3u * i; !err && k < 3u * i + 3u; k++) {
 			err = flag_get(f, j_flag(f, l, k), &set);
 			if (!err && !set) {
-				err = swap_step(f, l, off, sz, k - 3u * i, buf,
-						buf_size);
+				err = swap_step(f, l, s->count, k, off, sz,
+						buf, buf_size);
 				if (!err) {
 					err = flag_put(f, j_flag(f, l, k),
 						       J_STEP);

@@ -28,12 +28,13 @@ static int disjoint(uint32_t a, uint32_t as, uint32_t b, uint32_t bs)
  * Swap: both slots the same size with the same sector sizes pairwise, the
  * scratch at least as large as any of those sectors, room in the journal
  * for the step flags of every sector, and room for the flags in both meta
- * regions.
+ * regions. Swap by moving (iap_layout_swap_moves()): every sector of the
+ * app slot and the first one of the scratch the same size.
  */
 static int swap_ok(const struct iap_layout *l, const struct iap_flash *f)
 {
 	uint32_t fl = f->write_size > 4 ? f->write_size : 4;
-	uint32_t off = 0, n = 0, a, as, b, bs;
+	uint32_t off = 0, n = 0, a, as, b, bs, first = 0;
 
 	if (l->stage_size != l->app_size ||
 	    l->test_boots > IAP_TEST_BOOTS_MAX ||
@@ -46,8 +47,17 @@ static int swap_ok(const struct iap_layout *l, const struct iap_flash *f)
 		    as != bs || as > l->scratch_size) {
 			return 0;
 		}
+		first = first ? first : as;
+		if (iap_layout_swap_moves(l) && as != first) {
+			return 0;
+		}
 		off += as;
 		n++;
+	}
+	if (iap_layout_swap_moves(l) &&
+	    (iap_flash_sector(f, l->scratch_addr, &a, &as) != 0 ||
+	     as != first)) {
+		return 0;
 	}
 	return l->journal_size >= IAP_JOURNAL_SIZE(n, fl);
 }

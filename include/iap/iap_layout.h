@@ -60,11 +60,25 @@ struct iap_layout {
 	uint32_t ram_addr, ram_size; /* for the initial stack pointer check */
 	uint32_t board_id;	     /* 0 = accept images for any board */
 	uint32_t install;	     /* enum iap_install_kind */
-	uint32_t scratch_addr, scratch_size; /* swap only */
+	uint32_t scratch_addr, scratch_size; /* swap only; see below */
 	uint32_t journal_addr, journal_size; /* swap only */
 	uint32_t test_boots; /* swap: boots a new image gets to confirm
 			      * itself, 1..IAP_TEST_BOOTS_MAX (0 means 1) */
 };
+
+/*
+ * Swap by moving: a swap layout whose scratch is the one sector right
+ * behind the application slot (scratch_addr == app_addr + app_size)
+ * exchanges the slots by moving the installed image up one sector and
+ * then swapping sector by sector, with no sector erased more than twice
+ * per swap. Any other scratch is a buffer that every swapped sector
+ * passes through (one erase of it per sector). docs/DESIGN.md.
+ */
+static inline int iap_layout_swap_moves(const struct iap_layout *l)
+{
+	return l->install == IAP_INSTALL_SWAP && l->scratch_size != 0 &&
+	       l->scratch_addr == l->app_addr + l->app_size;
+}
 
 /**
  * iap_layout_check() - every region inside the flash, on sector boundaries,

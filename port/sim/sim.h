@@ -90,6 +90,8 @@ struct sim_flash {
 	uint64_t cuts;	    /* cuts taken since open */
 	struct sim_cut_info last_cut;
 	uint64_t erases, progs, bytes_programmed;
+	uint32_t *sector_erases; /* per sector since open (sim_flash_wear()) */
+	uint32_t wear_unit;	 /* smallest sector size: index granule */
 	uint64_t busy_us; /* flash busy time from the timing model */
 	int timing;	  /* 1: sleep busy time for real */
 };
@@ -113,6 +115,11 @@ int sim_flash_open(struct sim_flash *f, const struct sim_board *b,
 void sim_flash_power_on(struct sim_flash *f);
 /** Flush and close. */
 void sim_flash_close(struct sim_flash *f);
+/**
+ * sim_flash_wear() - erases of the sector holding addr since the flash was
+ * opened (the parts are rated for 10,000 per sector); 0 outside the flash.
+ */
+uint32_t sim_flash_wear(const struct sim_flash *f, uint32_t addr);
 
 enum sim_link_kind { SIM_LINK_PTY = 0, SIM_LINK_STDIO = 1 };
 

@@ -227,6 +227,77 @@ static const struct sim_board boards[] = {
 		.erase_us_per_kib = 6700,
 		.erase_us_base = 143000,
 	},
+	{
+		/* 15 + 1 + 54 + 1 (scratch: the app slot's move sector) + 1 +
+		 * 54 + 2 (journal) KiB. */
+		.name = "f103cb-move",
+		.desc = "STM32F103CB, 128 KiB, 1 KiB pages, staging slot "
+			"(swap install with revert, by moving)",
+		.regions = f103cb_regions,
+		.region_count = 1,
+		.write_size = 2,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x3C00u,
+				.meta_addr = 0x08003C00u,
+				.meta_size = 0x400u,
+				.app_addr = 0x08004000u,
+				.app_size = 0xD800u,
+				.scratch_addr = 0x08011800u,
+				.scratch_size = 0x400u,
+				.stage_meta_addr = 0x08011C00u,
+				.stage_meta_size = 0x400u,
+				.stage_addr = 0x08012000u,
+				.stage_size = 0xD800u,
+				.journal_addr = 0x0801F800u,
+				.journal_size = 0x800u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 20 * KIB,
+				.install = IAP_INSTALL_SWAP,
+				.test_boots = 1,
+			},
+		.max_payload = 1024 + 4,
+		.prog_unit_us = 53,
+		.erase_us_per_kib = 20000,
+		.erase_us_base = 0,
+	},
+	{
+		/* Sectors: 0 boot, 1 meta, 2 stage meta, 3 journal, 4 unused,
+		 * 5-7 app, 8 scratch (the app slot's move sector), 9-11
+		 * stage. */
+		.name = "f407vg-move",
+		.desc = "STM32F407VG, 1 MiB, sectors 4x16K 1x64K 7x128K, "
+			"staging slot (swap install with revert, by moving)",
+		.regions = f407vg_regions,
+		.region_count = 3,
+		.write_size = 4,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x4000u,
+				.meta_addr = 0x08004000u,
+				.meta_size = 0x4000u,
+				.app_addr = 0x08020000u,
+				.app_size = 0x60000u,
+				.scratch_addr = 0x08080000u,
+				.scratch_size = 0x20000u,
+				.stage_meta_addr = 0x08008000u,
+				.stage_meta_size = 0x4000u,
+				.stage_addr = 0x080A0000u,
+				.stage_size = 0x60000u,
+				.journal_addr = 0x0800C000u,
+				.journal_size = 0x4000u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 128 * KIB,
+				.install = IAP_INSTALL_SWAP,
+				.test_boots = 1,
+			},
+		.max_payload = 4096 + 4,
+		.prog_unit_us = 16,
+		.erase_us_per_kib = 6700,
+		.erase_us_base = 143000,
+	},
 };
 
 const struct sim_board *sim_board_find(const char *name)

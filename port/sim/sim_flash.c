@@ -284,6 +284,7 @@ static int sim_erase(void *ctx, uint32_t addr)
 	memset(f->written + off / ws, 0, size / ws);
 	f->ops_done++;
 	f->erases++;
+	f->sector_erases[off / f->wear_unit]++;
 	busy(f, f->board->erase_us_base +
 			(uint64_t)f->board->erase_us_per_kib * size / 1024u);
 	return mirror(f, off, size);
@@ -390,7 +391,14 @@ int sim_flash_open(struct sim_flash *f, const struct sim_board *b,
 	f->size = iap_flash_size(&f->ops);
 	f->mem = malloc(f->size);
 	f->written = calloc(f->size / b->write_size, 1);
-	if (!f->mem || !f->written) {
+	f->wear_unit = f->size;
+	for (uint32_t i = 0; i < b->region_count; i++) {
+		if (b->regions[i].sector_size < f->wear_unit) {
+			f->wear_unit = b->regions[i].sector_size;
+		}
+	}
+	f->sector_erases = calloc(f->size / f->wear_unit, sizeof(uint32_t));
+	if (!f->mem || !f->written || !f->sector_erases) {
 		fprintf(stderr, "iap-sim: out of memory\n");
 		err = IAP_ERR_IO;
 	} else {
@@ -415,6 +423,18 @@ void sim_flash_close(struct sim_flash *f)
 	}
 	free(f->mem);
 	free(f->written);
+	free(f->sector_erases);
 	f->mem = NULL;
 	f->written = NULL;
+	f->sector_erases = NULL;
+}
+
+uint32_t sim_flash_wear(const struct sim_flash *f, uint32_t addr)
+{
+	uint32_t start, size;
+
+	if (iap_flash_sector(&f->ops, addr, &start, &size) != 0) {
+		return 0;
+	}
+	return f->sector_erases[(start - f->base) / f->wear_unit];
 }

@@ -132,10 +132,13 @@ static void usage(FILE *out)
 	      "line\n"
 	      "'boot record: ...' says what the install did. On the swap "
 	      "boards\n"
-	      "(f103cb-swap, f407vg-swap) a new image boots on trial and is "
-	      "swapped\n"
-	      "back at the next power-on unless it confirms itself "
-	      "(--confirm).\n"
+	      "(f103cb-swap, f407vg-swap; f103cb-move, f407vg-move swap by "
+	      "moving\n"
+	      "the image up one sector, with no scratch wear) a new image "
+	      "boots on\n"
+	      "trial and is swapped back at the next power-on unless it "
+	      "confirms\n"
+	      "itself (--confirm).\n"
 	      "\n"
 	      "Exit status: 0 booted an image, 1 error, 2 usage, 3 power "
 	      "cut.\n",
@@ -330,9 +333,11 @@ static void list_boards(void)
 		}
 		if (l->install == IAP_INSTALL_SWAP) {
 			printf("         scratch 0x%08" PRIx32 " (%" PRIu32
-			       " KiB), journal 0x%08" PRIx32 " (%" PRIu32
+			       " KiB%s), journal 0x%08" PRIx32 " (%" PRIu32
 			       " KiB), test boots %" PRIu32 "\n",
 			       l->scratch_addr, l->scratch_size / 1024u,
+			       iap_layout_swap_moves(l) ? ", swap by moving"
+							: "",
 			       l->journal_addr, l->journal_size / 1024u,
 			       l->test_boots ? l->test_boots : 1u);
 		}

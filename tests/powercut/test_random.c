@@ -188,11 +188,11 @@ static void report(const struct board *b, uint64_t run, uint64_t seed,
 }
 
 /* One life of a board. Returns 0, -1 (failure reported) or an error. */
-static int run_one(struct board *boards, uint64_t run, uint64_t seed,
-		   struct totals *t, int print)
+static int run_one(struct board *boards, uint32_t nb, uint64_t run,
+		   uint64_t seed, struct totals *t, int print)
 {
 	uint64_t rs = seed;
-	struct board *b = &boards[pc_mix(&rs) % 2u];
+	struct board *b = &boards[pc_mix(&rs) % nb];
 	int n = 1 + (int)(pc_mix(&rs) % MAX_UPDATES);
 	int order[POOL], first, last, idx, blank;
 	struct plan p[MAX_UPDATES];
@@ -304,8 +304,13 @@ static int run_one(struct board *boards, uint64_t run, uint64_t seed,
 static int run_strategy(const struct pc_strategy *st, uint64_t base,
 			uint64_t runs)
 {
-	struct board boards[2] = {{.name = "f103c8", .sizes = f103_sizes},
-				  {.name = "f407vg", .sizes = f407_sizes}};
+	/* Swap: through a scratch sector, and by moving (-move boards). */
+	struct board boards[4] = {{.name = "f103c8", .sizes = f103_sizes},
+				  {.name = "f407vg", .sizes = f407_sizes},
+				  {.name = "f103cb-move", .sizes = f103_sizes},
+				  {.name = "f407vg-move",
+				   .sizes = f407_staged_sizes}};
+	uint32_t nb = 2;
 	struct totals t;
 	uint64_t seed = base;
 	clock_t t0 = clock();
@@ -317,13 +322,14 @@ static int run_strategy(const struct pc_strategy *st, uint64_t base,
 		boards[0].name = swap ? "f103cb-swap" : "f103cb-staged";
 		boards[1].name = swap ? "f407vg-swap" : "f407vg-staged";
 		boards[1].sizes = f407_staged_sizes;
+		nb = swap ? 4 : 2;
 	}
 	memset(&t, 0, sizeof(t));
 	printf("powercut random: %s, base seed 0x%016" PRIx64 ", %" PRIu64
 	       " runs (POWERCUT_SEED, POWERCUT_RUNS)\n",
 	       st->name, base, runs);
-	for (int i = 0; !err && i < 2; i++) {
-		err = board_setup(&boards[i], i, st);
+	for (uint32_t i = 0; !err && i < nb; i++) {
+		err = board_setup(&boards[i], (int)i, st);
 		if (err) {
 			break;
 		}
@@ -335,7 +341,8 @@ static int run_strategy(const struct pc_strategy *st, uint64_t base,
 	}
 	for (uint64_t run = 0; !err && run < runs; run++) {
 		uint64_t next = seed;
-		int r = run_one(boards, run, seed, &t, t.failures < MAX_PRINT);
+		int r = run_one(boards, nb, run, seed, &t,
+				t.failures < MAX_PRINT);
 
 		if (r < -1) {
 			fprintf(stderr,
@@ -356,7 +363,7 @@ static int run_strategy(const struct pc_strategy *st, uint64_t base,
 	printf("powercut random: %s: %" PRIu64 " runs, %" PRIu64
 	       " cuts, %" PRIu64 " failures (seed 0x%016" PRIx64 ")\n",
 	       st->name, t.runs, t.cuts + t.boot_cuts, t.failures, base);
-	for (int i = 0; i < 2; i++) {
+	for (uint32_t i = 0; i < nb; i++) {
 		for (int j = 0; j < POOL; j++) {
 			pc_image_free(&boards[i].img[j]);
 		}

@@ -38,6 +38,12 @@ static const struct sweep_case cases[] = {
 	 * these erases and copies whole 128 KiB sectors: fewer patterns. */
 	{&pc_swap, "f407vg-swap", 20000, 36001, 3},
 	{&pc_revert, "f407vg-swap", 20000, 36001, 3},
+	/* Swap by moving: the scratch is the sector right after the app
+	 * slot, the image moves up one sector, then the slots swap. */
+	{&pc_swap, "f103cb-move", 5000, 6001, 0},
+	{&pc_revert, "f103cb-move", 5000, 6001, 0},
+	{&pc_swap, "f407vg-move", 20000, 36001, 3},
+	{&pc_revert, "f407vg-move", 20000, 36001, 3},
 };
 
 /* Torn cuts leave a random pattern: each operation is cut this often. */

@@ -382,6 +382,73 @@ static void test_swap_confirm_f407(void **state)
 	confirm_stays("f407vg-swap", 20000, 150003);
 }
 
+static void test_swap_confirm_move(void **state)
+{
+	(void)state;
+	confirm_stays("f103cb-move", 3000, 9001);
+	confirm_stays("f407vg-move", 20000, 150003);
+}
+
+/* The most erases any sector of [addr, addr + size) has taken. */
+static uint32_t max_wear(struct dev *d, uint32_t addr, uint32_t size)
+{
+	uint32_t most = 0, start, sz;
+
+	for (uint32_t a = addr; a < addr + size; a = start + sz) {
+		assert_int_equal(iap_flash_sector(d->flash, a, &start, &sz), 0);
+		if (sim_flash_wear(&d->sf, a) > most) {
+			most = sim_flash_wear(&d->sf, a);
+		}
+	}
+	return most;
+}
+
+/*
+ * Wear of one swap of 10 pages on the F103CB: through the scratch, the
+ * scratch page is erased once per swapped page; by moving, no page of the
+ * slots or the scratch more than twice.
+ */
+static void test_swap_wear(void **state)
+{
+	struct swap_fx x;
+	const struct iap_layout *l;
+	(void)state;
+
+	swap_in(&x, "f103cb-swap", 9000, 9001);
+	l = x.d.layout;
+	assert_int_equal(sim_flash_wear(&x.d.sf, l->scratch_addr), 9);
+	swap_done(&x);
+
+	swap_in(&x, "f103cb-move", 9000, 9001);
+	l = x.d.layout;
+	assert_int_equal(sim_flash_wear(&x.d.sf, l->scratch_addr), 0);
+	/* dev_install() erased the app pages once before the swap. */
+	assert_int_equal(max_wear(&x.d, l->app_addr, l->app_size), 3);
+	assert_int_equal(max_wear(&x.d, l->stage_addr, l->stage_size), 2);
+	swap_done(&x);
+
+	/* A full slot moves into the scratch page too. */
+	swap_in(&x, "f103cb-move", 0xD800, 0xD800 - 1);
+	l = x.d.layout;
+	assert_int_equal(sim_flash_wear(&x.d.sf, l->scratch_addr), 1);
+	assert_int_equal(max_wear(&x.d, l->app_addr, l->app_size), 3);
+	swap_done(&x);
+}
+
+static void test_swap_revert_move(void **state)
+{
+	struct iap_boot_record rec;
+	struct swap_fx x;
+	(void)state;
+
+	swap_in(&x, "f407vg-move", 150003, 20000);
+	assert_int_equal(install(&x.d, &rec), 0);
+	assert_int_equal(rec.event, IAP_EVENT_REVERTED);
+	assert_app_is(&x.d, x.old, &x.ho);
+	assert_stage_holds(&x.d, x.img, 20000);
+	swap_done(&x);
+}
+
 static void test_swap_revert(void **state)
 {
 	struct iap_boot_record rec;
@@ -616,6 +683,47 @@ static void test_swap_layout_rules(void **state)
 	l.stage_size = 0x50000u;
 	assert_int_equal(iap_layout_check(&l, d.flash), IAP_ERR_INVAL);
 	dev_close(&d);
+
+	/* By moving: every sector of the app slot and the scratch sector
+	 * the same size. 96 x 1 KiB pages, then 16 x 2 KiB. */
+	dev_open(&d, "f103cb-move");
+	{
+		static const struct iap_flash_region mixed[2] = {
+			{0x08000000u, 0x400u, 96}, {0x08018000u, 0x800u, 16}};
+		struct iap_flash fl = *d.flash;
+
+		fl.regions = mixed;
+		fl.region_count = 2;
+		l = *d.layout;
+		l.stage_meta_addr = 0x08004000u;
+		l.stage_meta_size = 0x800u;
+		l.stage_addr = 0x08004800u;
+		l.stage_size = 0x9C00u;
+		l.app_addr = 0x0800E400u;
+		l.app_size = 0x9C00u;
+		/* The 2 KiB sector right after the app slot: moving, but the
+		 * slot's last page cannot move into it. */
+		l.scratch_addr = 0x08018000u;
+		l.scratch_size = 0x800u;
+		l.journal_addr = 0x08018800u;
+		l.journal_size = 0x800u;
+		assert_true(iap_layout_swap_moves(&l));
+		assert_int_equal(iap_layout_check(&l, &fl), IAP_ERR_INVAL);
+		/* The same sectors swapped: a scratch buffer, fine. */
+		l.journal_addr = 0x08018000u;
+		l.scratch_addr = 0x08018800u;
+		assert_false(iap_layout_swap_moves(&l));
+		assert_int_equal(iap_layout_check(&l, &fl), 0);
+	}
+	dev_close(&d);
+	dev_open(&d, "f103cb-move");
+	l = *d.layout;
+	assert_true(iap_layout_swap_moves(&l));
+	assert_int_equal(iap_layout_check(&l, d.flash), 0);
+	dev_close(&d);
+	dev_open(&d, "f103cb-swap");
+	assert_false(iap_layout_swap_moves(d.layout));
+	dev_close(&d);
 }
 
 int main(void)
@@ -631,6 +739,9 @@ int main(void)
 		cmocka_unit_test(test_layout_rules),
 		cmocka_unit_test(test_swap_confirm_f103),
 		cmocka_unit_test(test_swap_confirm_f407),
+		cmocka_unit_test(test_swap_confirm_move),
+		cmocka_unit_test(test_swap_wear),
+		cmocka_unit_test(test_swap_revert_move),
 		cmocka_unit_test(test_swap_revert),
 		cmocka_unit_test(test_swap_bounded_trials),
 		cmocka_unit_test(test_swap_cut_then_resume),

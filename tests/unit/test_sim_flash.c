@@ -137,7 +137,7 @@ static void test_boards(void **state)
 
 	(void)state;
 	all = sim_board_all(&n);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 9);
 	assert_ptr_equal(sim_board_find("f103c8"), &all[0]);
 	assert_null(sim_board_find("f103"));
 	assert_null(sim_board_find(""));
@@ -472,6 +472,27 @@ static void test_counters_f4(void **state)
 	assert_in_range(143000u + 128 * 6700u, 950000, 1050000);
 }
 
+/* Erases per sector: the 16K, 64K and 128K sectors apart; a cut erase
+ * that did nothing is not counted. */
+static void test_wear_f4(void **state)
+{
+	struct fx *x = *state;
+
+	assert_int_equal(erase(x, 0x08008000), 0);
+	assert_int_equal(erase(x, 0x08008000), 0);
+	assert_int_equal(erase(x, 0x08010000), 0);
+	assert_int_equal(sim_flash_wear(&x->f, 0x08008000), 2);
+	assert_int_equal(sim_flash_wear(&x->f, 0x0800BFFF), 2);
+	assert_int_equal(sim_flash_wear(&x->f, 0x0800C000), 0);
+	assert_int_equal(sim_flash_wear(&x->f, 0x0801FFFF), 1);
+	assert_int_equal(sim_flash_wear(&x->f, 0x08020000), 0);
+	assert_int_equal(sim_flash_wear(&x->f, 0x08100000), 0);
+	x->f.cut_action = SIM_CUT_HALT;
+	x->f.cut_after = x->f.ops_done;
+	assert_int_equal(erase(x, 0x08010000), IAP_ERR_CANCELED);
+	assert_int_equal(sim_flash_wear(&x->f, 0x08010000), 1);
+}
+
 static uint64_t mono_us(void)
 {
 	struct timespec ts;
@@ -798,6 +819,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counters_f1, setup_f103,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_counters_f4, setup_f407,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wear_f4, setup_f407,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_timing, setup_f103,
 						teardown),
