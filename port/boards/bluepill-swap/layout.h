@@ -3,9 +3,12 @@
  * 20 KiB of SRAM) with a staging slot and the swap install: an update is
  * received into the staging slot while the installed application stays
  * bootable; at the next boot the bootloader swaps the two slots page by
- * page through the scratch page, recording each step in the journal, so a
- * power cut is resumed. The new image then runs on trial and is swapped
- * back unless it confirms itself (docs/DESIGN.md, "Swap with revert").
+ * page, recording each step in the journal, so a power cut is resumed.
+ * The scratch is the page right behind the application slot: the swap
+ * moves the installed image up into it one page, then exchanges the
+ * slots, and no page is erased more than twice per update. The new image
+ * then runs on trial and is swapped back unless it confirms itself
+ * (docs/DESIGN.md, "Swap with revert").
  * The hardware is the bluepill board's.
  *
  * This file is the only place the addresses are written (see
@@ -15,9 +18,9 @@
  *   0x08003000  meta          1 KiB   record and trial flags of the
  *                                     installed image
  *   0x08003400  application  24 KiB   VTOR = 0x08003400
- *   0x08009400  stage meta    1 KiB   record and flags of the staged image
- *   0x08009800  stage        24 KiB   same size as the application slot
- *   0x0800F800  scratch       1 KiB   one page in flight during a swap
+ *   0x08009400  scratch       1 KiB   the page the application moves into
+ *   0x08009800  stage meta    1 KiB   record and flags of the staged image
+ *   0x08009C00  stage        24 KiB   same size as the application slot
  *   0x0800FC00  journal       1 KiB   both headers and the step flags
  *                                     (528 + 4 x (3 x 24 + 1) = 820 B)
  *   0x20000000  request word and boot record (RAM, kept over a reset)
@@ -35,11 +38,11 @@
 #define IAP_LAYOUT_META_SIZE	   0x400
 #define IAP_LAYOUT_APP_ADDR	   0x08003400
 #define IAP_LAYOUT_APP_SIZE	   0x6000
-#define IAP_LAYOUT_STAGE_META_ADDR 0x08009400
+#define IAP_LAYOUT_STAGE_META_ADDR 0x08009800
 #define IAP_LAYOUT_STAGE_META_SIZE 0x400
-#define IAP_LAYOUT_STAGE_ADDR	   0x08009800
+#define IAP_LAYOUT_STAGE_ADDR	   0x08009C00
 #define IAP_LAYOUT_STAGE_SIZE	   0x6000
-#define IAP_LAYOUT_SCRATCH_ADDR	   0x0800F800
+#define IAP_LAYOUT_SCRATCH_ADDR	   0x08009400
 #define IAP_LAYOUT_SCRATCH_SIZE	   0x400
 #define IAP_LAYOUT_JOURNAL_ADDR	   0x0800FC00
 #define IAP_LAYOUT_JOURNAL_SIZE	   0x400
