@@ -8,7 +8,9 @@
  *   IAP_LAYOUT_STAGE_ADDR, _STAGE_SIZE,          stage slot and its meta
  *   IAP_LAYOUT_STAGE_META_ADDR, _STAGE_META_SIZE region
  *   IAP_LAYOUT_INSTALL                           1 overwrite, 2 swap
- *   IAP_LAYOUT_SCRATCH_ADDR, _SCRATCH_SIZE,      swap only
+ *   IAP_LAYOUT_SCRATCH_ADDR, _SCRATCH_SIZE,      swap only; right behind the
+ *                                                app slot, the swap moves
+ *                                                (iap_layout_swap_moves())
  *   IAP_LAYOUT_JOURNAL_ADDR, _JOURNAL_SIZE
  *   IAP_LAYOUT_TEST_BOOTS                        swap only, default 1
  *
