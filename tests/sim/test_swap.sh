@@ -3,10 +3,12 @@
 # iap-sim processes (each one a power-on): a staged 2.0.0 is swapped in and
 # boots on trial; without a confirmation the next power-on swaps 1.0.0
 # back; 3.0.0 that confirms itself (--confirm) stays. Cuts during the swap
-# finish it at the next power-on.
+# finish it at the next power-on. SWAP_BOARD=f103cb-move SWAP_STAGE=0x08012000
+# runs the same on the board that swaps by moving (test_swap_move.sh).
 source "$IAP_TESTLIB"
 
-BOARD=f103cb-swap
+BOARD=${SWAP_BOARD:-f103cb-swap}
+STAGE=${SWAP_STAGE:-0x08011c00}
 APP=0x08004000
 RAMTOP=0x20005000
 FLASH=$WORK/dev.flash
@@ -54,7 +56,7 @@ sim_says "boot 0x08004000 version 1.0.0"
 for want in "answered by:  the bootloader" \
 	"installed:    1.0.0 at 0x08004000 (slot 55296 bytes), confirmed" \
 	"install:      swap with revert" \
-	"staged:       2.0.0 at 0x08011c00, reverted: it never confirmed itself" \
+	"staged:       2.0.0 at $STAGE, reverted: it never confirmed itself" \
 	"last boot:    reverted to the previous image: new image did not confirm itself (IAP_ERR_UNCONFIRMED)" \
 	"boot:         sent"; do
 	grep -qF -- "$want" "$WORK/s.log" || { cat "$WORK/s.log"; fail "iap status does not say '$want'"; }
@@ -86,7 +88,7 @@ start_sim $BOARD "$FLASH" --request-update --confirm
 	{ cat "$WORK/u.log"; fail "staging 3.0.0 with --no-boot"; }
 "$IAP" status --port "$SIM_PTY" --boot >"$WORK/s.log" 2>&1 || { cat "$WORK/s.log"; fail "iap status"; }
 wait_sim
-grep -qF "staged:       3.0.0 at 0x08011c00, pending: installed at the next boot" "$WORK/s.log" ||
+grep -qF "staged:       3.0.0 at $STAGE, pending: installed at the next boot" "$WORK/s.log" ||
 	{ cat "$WORK/s.log"; fail "iap status does not show 3.0.0 pending"; }
 grep -qF "installed:    1.0.0 at 0x08004000" "$WORK/s.log" || { cat "$WORK/s.log"; fail "iap status: installed"; }
 ok "iap status: 3.0.0 pending in the staging slot, 1.0.0 installed"
