@@ -124,6 +124,12 @@ int iap_image_check_fit(const struct iap_image_hdr *h,
 	return 0;
 }
 
+/* One past the end counts: the stack grows down from there. */
+static int in_ram(uint32_t sp, uint32_t addr, uint32_t size)
+{
+	return size != 0 && sp >= addr && sp - addr <= size;
+}
+
 int iap_image_check_vectors(const uint8_t first8[8], uint32_t load_addr,
 			    uint32_t size, const struct iap_layout *l)
 {
@@ -131,8 +137,9 @@ int iap_image_check_vectors(const uint8_t first8[8], uint32_t load_addr,
 	uint32_t pc = iap_get_le32(&first8[4]);
 	uint32_t pc_addr = pc & ~1u;
 
-	if (size < 8 || sp < l->ram_addr || sp - l->ram_addr > l->ram_size ||
-	    (sp & 3u) != 0) {
+	if (size < 8 || (sp & 3u) != 0 ||
+	    !(in_ram(sp, l->ram_addr, l->ram_size) ||
+	      in_ram(sp, l->ram2_addr, l->ram2_size))) {
 		return IAP_ERR_NOEXEC;
 	}
 	if ((pc & 1u) == 0 || pc_addr < load_addr + 8u ||

@@ -102,7 +102,8 @@ int iap_image_check_fit(const struct iap_image_hdr *h,
 
 /**
  * iap_image_check_vectors() - the first two words of an image: initial SP
- * inside RAM (or one past its end) and word aligned, reset handler inside
+ * inside RAM or the layout's second RAM (or one past the end of either)
+ * and word aligned, reset handler inside
  * [load_addr + 8, load_addr + size) with the Thumb bit set.
  * Returns 0 or IAP_ERR_NOEXEC.
  */

@@ -64,6 +64,9 @@ struct iap_layout {
 	uint32_t journal_addr, journal_size; /* swap only */
 	uint32_t test_boots; /* swap: boots a new image gets to confirm
 			      * itself, 1..IAP_TEST_BOOTS_MAX (0 means 1) */
+	uint32_t ram2_addr, ram2_size; /* a second RAM the initial stack
+					* pointer may be in (the F4's CCM
+					* RAM); size 0: none */
 };
 
 /*

@@ -92,6 +92,9 @@ static const struct sim_board boards[] = {
 				.app_size = 0xF8000u,
 				.ram_addr = 0x20000000u,
 				.ram_size = 128 * KIB,
+				/* CCM RAM, for an application's stack. */
+				.ram2_addr = 0x10000000u,
+				.ram2_size = 64 * KIB,
 			},
 		.max_payload = 4096 + 4,
 		.prog_unit_us = 16,
@@ -151,6 +154,9 @@ static const struct sim_board boards[] = {
 				.stage_size = 0x60000u,
 				.ram_addr = 0x20000000u,
 				.ram_size = 128 * KIB,
+				/* CCM RAM, for an application's stack. */
+				.ram2_addr = 0x10000000u,
+				.ram2_size = 64 * KIB,
 				.install = IAP_INSTALL_OVERWRITE,
 			},
 		.max_payload = 4096 + 4,
@@ -219,6 +225,9 @@ static const struct sim_board boards[] = {
 				.journal_size = 0x4000u,
 				.ram_addr = 0x20000000u,
 				.ram_size = 128 * KIB,
+				/* CCM RAM, for an application's stack. */
+				.ram2_addr = 0x10000000u,
+				.ram2_size = 64 * KIB,
 				.install = IAP_INSTALL_SWAP,
 				.test_boots = 1,
 			},
@@ -290,6 +299,9 @@ static const struct sim_board boards[] = {
 				.journal_size = 0x4000u,
 				.ram_addr = 0x20000000u,
 				.ram_size = 128 * KIB,
+				/* CCM RAM, for an application's stack. */
+				.ram2_addr = 0x10000000u,
+				.ram2_size = 64 * KIB,
 				.install = IAP_INSTALL_SWAP,
 				.test_boots = 1,
 			},

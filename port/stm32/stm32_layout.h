@@ -13,6 +13,9 @@
  *                                                (iap_layout_swap_moves())
  *   IAP_LAYOUT_JOURNAL_ADDR, _JOURNAL_SIZE
  *   IAP_LAYOUT_TEST_BOOTS                        swap only, default 1
+ *   IAP_LAYOUT_RAM2_ADDR, _RAM2_SIZE             a second RAM an application's
+ *                                                initial stack may be in
+ *                                                (F4 CCM RAM)
  *
  * A board without them is a single-slot board (IAP_INSTALL_NONE).
  */
@@ -63,6 +66,14 @@
 #define STM32_LAYOUT_TEST_BOOTS
 #endif
 
+#ifdef IAP_LAYOUT_RAM2_ADDR
+#define STM32_LAYOUT_RAM2                   \
+	.ram2_addr = IAP_LAYOUT_RAM2_ADDR, \
+	.ram2_size = IAP_LAYOUT_RAM2_SIZE,
+#else
+#define STM32_LAYOUT_RAM2
+#endif
+
 /* clang-format off */
 #define STM32_LAYOUT_INIT                                  \
 	{                                                  \
@@ -78,6 +89,7 @@
 		STM32_LAYOUT_STAGE                         \
 		STM32_LAYOUT_SWAP                          \
 		STM32_LAYOUT_TEST_BOOTS                    \
+		STM32_LAYOUT_RAM2                          \
 	}
 /* clang-format on */
 

@@ -183,6 +183,20 @@ static void test_vectors(void **state)
 	assert_int_equal(iap_image_check_vectors(v, a, n, &l), IAP_ERR_NOEXEC);
 	memset(v, 0, sizeof(v)); /* blank under QEMU */
 	assert_int_equal(iap_image_check_vectors(v, a, n, &l), IAP_ERR_NOEXEC);
+	/* A stack in the F4's CCM RAM: only where the layout has it. */
+	vec(v, 0x10010000, a + 0x101);
+	assert_int_equal(iap_image_check_vectors(v, a, n, &l), IAP_ERR_NOEXEC);
+	l.ram2_addr = 0x10000000;
+	l.ram2_size = 0x10000;
+	assert_int_equal(iap_image_check_vectors(v, a, n, &l), 0);
+	vec(v, 0x10000400, a + 0x101);
+	assert_int_equal(iap_image_check_vectors(v, a, n, &l), 0);
+	vec(v, 0x10010004, a + 0x101); /* past the CCM */
+	assert_int_equal(iap_image_check_vectors(v, a, n, &l), IAP_ERR_NOEXEC);
+	vec(v, 0x0FFFFFFC, a + 0x101); /* below it */
+	assert_int_equal(iap_image_check_vectors(v, a, n, &l), IAP_ERR_NOEXEC);
+	vec(v, 0x20005000, a + 0x101); /* the main RAM still */
+	assert_int_equal(iap_image_check_vectors(v, a, n, &l), 0);
 }
 
 static void test_meta_commit_written_last(void **state)

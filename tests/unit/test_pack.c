@@ -216,9 +216,9 @@ static void test_pack_vector_checks(void **state)
 			 1);
 	expect_in(err_text, "reset vector 0x08004130 lacks the Thumb bit");
 
-	/* Stack pointer in flash, outside RAM, misaligned. */
+	/* Stack pointer in flash, outside RAM, misaligned, past the CCM. */
 	static const uint32_t bad_sp[] = {0x08004000u, 0x1FFFFFFCu, 0x40000004u,
-					  0x20005002u};
+					  0x20005002u, 0x10010004u, 0x0FFFFFFCu};
 
 	for (size_t i = 0; i < sizeof(bad_sp) / sizeof(bad_sp[0]); i++) {
 		make_app(bad_sp[i], APP + 0x131u);
@@ -230,6 +230,15 @@ static void test_pack_vector_checks(void **state)
 		expect_in(err_text, "initial stack pointer");
 	}
 	assert_false(exists(tp("v.iap")));
+
+	/* A stack at the top of the F4's CCM RAM is a stack. */
+	make_app(0x10010000u, APP + 0x131u);
+	write_file(tp("v.bin"), app, sizeof(app));
+	assert_int_equal(run(iap_cmd_pack, "pack", "--addr", "0x08004000",
+			     tp("v.bin"), "-o", tp("v.iap"), NULL),
+			 0);
+	assert_true(exists(tp("v.iap")));
+	remove(tp("v.iap"));
 
 	/* Too small to hold two vectors. */
 	write_file(tp("tiny.bin"), app, 4);

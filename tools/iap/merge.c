@@ -33,6 +33,8 @@
 /* Without a board, any Cortex-M SRAM is accepted for the stack pointer. */
 #define RAM_ANY_ADDR 0x20000000u
 #define RAM_ANY_SIZE 0x20000000u
+#define CCM_ANY_ADDR 0x10000000u /* STM32F3/F4/G4 core-coupled RAM */
+#define CCM_ANY_SIZE 0x10000u
 /*
  * The version of the bootloader being merged is not known to the tool, so
  * an image's min_loader is reported, not checked.
@@ -536,6 +538,8 @@ static int plan_explicit(const struct merge_opts *o, struct merge_plan *p)
 	l->app_size = o->app_size;
 	l->ram_addr = RAM_ANY_ADDR;
 	l->ram_size = RAM_ANY_SIZE;
+	l->ram2_addr = CCM_ANY_ADDR;
+	l->ram2_size = CCM_ANY_SIZE;
 	/* The bootloader region is what lies below the first of the two. */
 	if (l->meta_addr >= p->base && l->app_addr >= p->base) {
 		l->boot_size = (l->meta_addr < l->app_addr ? l->meta_addr
@@ -813,14 +817,22 @@ static int self_check(const struct merge_opts *o, const struct merge_plan *p,
 				  sizeof(scratch));
 	if (r == IAP_ERR_NOEXEC) {
 		const uint8_t *v = m->data + (l->app_addr - m->base);
+		char ram2[48] = "";
 
+		if (l->ram2_size) {
+			snprintf(ram2, sizeof(ram2), " and 0x%08X..0x%08llX",
+				 l->ram2_addr,
+				 (unsigned long long)l->ram2_addr +
+					 l->ram2_size);
+		}
 		return failure("%s: the bootloader would not start it: "
 			       "initial SP 0x%08X, reset 0x%08X; %s has RAM "
-			       "at 0x%08X..0x%08llX",
+			       "at 0x%08X..0x%08llX%s",
 			       o->app, iap_get_le32(v), iap_get_le32(v + 4),
 			       p->board ? p->board->name : "the layout",
 			       l->ram_addr,
-			       (unsigned long long)l->ram_addr + l->ram_size);
+			       (unsigned long long)l->ram_addr + l->ram_size,
+			       ram2);
 	}
 	if (r < 0) {
 		return failure("%s: the merged image does not verify: %s (%s)",

@@ -18,6 +18,9 @@
 /* Where any Cortex-M keeps SRAM (the ARMv7-M "SRAM" region). */
 #define RAM_LO 0x20000000u
 #define RAM_HI 0x3FFFFFFFu
+/* Core-coupled RAM (STM32F3/F4/G4 CCM) at 0x10000000, up to 64 KiB. */
+#define CCM_LO 0x10000000u
+#define CCM_HI 0x10010000u
 
 static void pack_usage(FILE *out)
 {
@@ -87,12 +90,13 @@ int iap_check_vectors(const char *name, const uint8_t *data, uint32_t size,
 	}
 	sp = iap_get_le32(data);
 	pc = iap_get_le32(data + 4);
-	if (sp < RAM_LO || sp > RAM_HI || (sp & 3u) != 0) {
+	if (!((sp >= RAM_LO && sp <= RAM_HI) || (sp >= CCM_LO && sp <= CCM_HI)) ||
+	    (sp & 3u) != 0) {
 		snprintf(err, errlen,
 			 "%s: initial stack pointer 0x%08x is not a "
-			 "word-aligned RAM address (0x%08x..0x%08x): not a "
-			 "Cortex-M vector table?",
-			 name, sp, RAM_LO, RAM_HI);
+			 "word-aligned RAM address (0x%08x..0x%08x, or CCM "
+			 "0x%08x..0x%08x): not a Cortex-M vector table?",
+			 name, sp, RAM_LO, RAM_HI, CCM_LO, CCM_HI);
 		return IAP_ERR_NOEXEC;
 	}
 	if ((pc & 1u) == 0) {

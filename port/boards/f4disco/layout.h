@@ -1,7 +1,8 @@
 /*
  * iapboot - memory layout of the STM32F407VG (STM32F4DISCOVERY): 1 MiB of
  * flash in sectors of 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB; 128 KiB of SRAM
- * at 0x20000000 (the 64 KiB of CCM RAM at 0x10000000 are not used). The
+ * at 0x20000000 and 64 KiB of CCM RAM at 0x10000000 (the bootloader does
+ * not use it; an application's initial stack may be there). The
  * same layout as the simulator's f407vg board (port/sim/sim_boards.c).
  *
  * This file is the only place the addresses are written (see
@@ -27,6 +28,9 @@
 
 #define IAP_LAYOUT_RAM_ADDR    0x20000000
 #define IAP_LAYOUT_RAM_SIZE    0x20000
+/* CCM RAM: an application may put its stack there. */
+#define IAP_LAYOUT_RAM2_ADDR 0x10000000
+#define IAP_LAYOUT_RAM2_SIZE 0x10000
 #define IAP_LAYOUT_NOINIT_SIZE 16
 
 #define IAP_LAYOUT_BOARD_ID 0
