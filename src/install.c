@@ -473,8 +473,8 @@ static int swap_run(const struct iap_flash *f, const struct iap_layout *l,
 		for (uint32_t k = 3u * i; !err && k < 3u * i + 3u; k++) {
 			err = flag_get(f, j_flag(f, l, k), &set);
 			if (!err && !set) {
-				err = swap_step(f, l, s->count, k, off, sz,
-						buf, buf_size);
+				err = swap_step(f, l, s->count, k, off, sz, buf,
+						buf_size);
 				if (!err) {
 					err = flag_put(f, j_flag(f, l, k),
 						       J_STEP);

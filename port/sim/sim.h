@@ -92,8 +92,8 @@ struct sim_flash {
 	uint64_t erases, progs, bytes_programmed;
 	uint32_t *sector_erases; /* per sector since open (sim_flash_wear()) */
 	uint32_t wear_unit;	 /* smallest sector size: index granule */
-	uint64_t busy_us; /* flash busy time from the timing model */
-	int timing;	  /* 1: sleep busy time for real */
+	uint64_t busy_us;	 /* flash busy time from the timing model */
+	int timing;		 /* 1: sleep busy time for real */
 };
 
 /**

@@ -67,9 +67,8 @@
 #endif
 
 #ifdef IAP_LAYOUT_RAM2_ADDR
-#define STM32_LAYOUT_RAM2                   \
-	.ram2_addr = IAP_LAYOUT_RAM2_ADDR, \
-	.ram2_size = IAP_LAYOUT_RAM2_SIZE,
+#define STM32_LAYOUT_RAM2 \
+	.ram2_addr = IAP_LAYOUT_RAM2_ADDR, .ram2_size = IAP_LAYOUT_RAM2_SIZE,
 #else
 #define STM32_LAYOUT_RAM2
 #endif

@@ -305,11 +305,11 @@ static int run_strategy(const struct pc_strategy *st, uint64_t base,
 			uint64_t runs)
 {
 	/* Swap: through a scratch sector, and by moving (-move boards). */
-	struct board boards[4] = {{.name = "f103c8", .sizes = f103_sizes},
-				  {.name = "f407vg", .sizes = f407_sizes},
-				  {.name = "f103cb-move", .sizes = f103_sizes},
-				  {.name = "f407vg-move",
-				   .sizes = f407_staged_sizes}};
+	struct board boards[4] = {
+		{.name = "f103c8", .sizes = f103_sizes},
+		{.name = "f407vg", .sizes = f407_sizes},
+		{.name = "f103cb-move", .sizes = f103_sizes},
+		{.name = "f407vg-move", .sizes = f407_staged_sizes}};
 	uint32_t nb = 2;
 	struct totals t;
 	uint64_t seed = base;

@@ -217,8 +217,9 @@ static void test_pack_vector_checks(void **state)
 	expect_in(err_text, "reset vector 0x08004130 lacks the Thumb bit");
 
 	/* Stack pointer in flash, outside RAM, misaligned, past the CCM. */
-	static const uint32_t bad_sp[] = {0x08004000u, 0x1FFFFFFCu, 0x40000004u,
-					  0x20005002u, 0x10010004u, 0x0FFFFFFCu};
+	static const uint32_t bad_sp[] = {0x08004000u, 0x1FFFFFFCu,
+					  0x40000004u, 0x20005002u,
+					  0x10010004u, 0x0FFFFFFCu};
 
 	for (size_t i = 0; i < sizeof(bad_sp) / sizeof(bad_sp[0]); i++) {
 		make_app(bad_sp[i], APP + 0x131u);

@@ -825,14 +825,13 @@ static int self_check(const struct merge_opts *o, const struct merge_plan *p,
 				 (unsigned long long)l->ram2_addr +
 					 l->ram2_size);
 		}
-		return failure("%s: the bootloader would not start it: "
-			       "initial SP 0x%08X, reset 0x%08X; %s has RAM "
-			       "at 0x%08X..0x%08llX%s",
-			       o->app, iap_get_le32(v), iap_get_le32(v + 4),
-			       p->board ? p->board->name : "the layout",
-			       l->ram_addr,
-			       (unsigned long long)l->ram_addr + l->ram_size,
-			       ram2);
+		return failure(
+			"%s: the bootloader would not start it: "
+			"initial SP 0x%08X, reset 0x%08X; %s has RAM "
+			"at 0x%08X..0x%08llX%s",
+			o->app, iap_get_le32(v), iap_get_le32(v + 4),
+			p->board ? p->board->name : "the layout", l->ram_addr,
+			(unsigned long long)l->ram_addr + l->ram_size, ram2);
 	}
 	if (r < 0) {
 		return failure("%s: the merged image does not verify: %s (%s)",

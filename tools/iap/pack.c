@@ -90,7 +90,8 @@ int iap_check_vectors(const char *name, const uint8_t *data, uint32_t size,
 	}
 	sp = iap_get_le32(data);
 	pc = iap_get_le32(data + 4);
-	if (!((sp >= RAM_LO && sp <= RAM_HI) || (sp >= CCM_LO && sp <= CCM_HI)) ||
+	if (!((sp >= RAM_LO && sp <= RAM_HI) ||
+	      (sp >= CCM_LO && sp <= CCM_HI)) ||
 	    (sp & 3u) != 0) {
 		snprintf(err, errlen,
 			 "%s: initial stack pointer 0x%08x is not a "

@@ -49,10 +49,11 @@
 
 #define IAP_LAYOUT_RAM_ADDR    0x20000000
 #define IAP_LAYOUT_RAM_SIZE    0x20000
+#define IAP_LAYOUT_NOINIT_SIZE 16
+
 /* CCM RAM: an application may put its stack there. */
 #define IAP_LAYOUT_RAM2_ADDR 0x10000000
 #define IAP_LAYOUT_RAM2_SIZE 0x10000
-#define IAP_LAYOUT_NOINIT_SIZE 16
 
 #define IAP_LAYOUT_BOARD_ID 0
 
