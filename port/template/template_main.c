@@ -5,6 +5,7 @@
  * Copy it as it is; only the buffer sizes are yours to choose.
  */
 #include "iap/iap_boot.h"
+#include "iap/iap_install.h"
 #include "iap/iap_port.h"
 #include "layout.h"
 
@@ -74,10 +75,10 @@ int main(void)
 		/* A dead line: start again from a clean reset. */
 		iap_port_reset();
 	}
-	/*
-	 * TODO: hand loader.record (what the install step did) to the
-	 * application: IAP_BOOT_RECORD_MAGIC and iap_boot_record_pack() in
-	 * two no-init RAM words next to the request word, as port/stm32 does.
-	 */
+	/* What the install step did, for the application (sdk/iap_app.h):
+	 * the two no-init RAM words after the request word. */
+	((volatile uint32_t *)IAP_LAYOUT_RAM_ADDR)[1] = IAP_BOOT_RECORD_MAGIC;
+	((volatile uint32_t *)IAP_LAYOUT_RAM_ADDR)[2] =
+		iap_boot_record_pack(&loader.record);
 	iap_port_jump(loader.boot.jump_addr);
 }
