@@ -18,6 +18,9 @@ const char *iap_strerror(int err)
 		return "vector table not bootable";
 	case IAP_ERR_FAULT:
 		return "address outside the allowed region";
+	case IAP_ERR_AGAIN:
+		return "data before this chunk missing, resend from next "
+		       "offset";
 	case IAP_ERR_BUSY:
 		return "busy";
 	case IAP_ERR_NOTERASED:

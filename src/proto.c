@@ -204,6 +204,9 @@ size_t iap_info_encode(const struct iap_info *in, uint8_t *out)
 	out[14] = in->boots_left;
 	out[15] = in->stage_role;
 	iap_put_le32(&out[16], in->stage_ver_build);
+	out += IAP_INFO_EXT_SIZE;
+	out[0] = in->window;
+	iap_put_le32(&out[4], in->rx_ring);
 	return IAP_INFO_SIZE;
 }
 
@@ -242,7 +245,7 @@ int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
 		out->regions[i].sector_size = iap_get_le32(&r[4]);
 		out->regions[i].count = iap_get_le32(&r[8]);
 	}
-	if (len < IAP_INFO_SIZE) {
+	if (len < IAP_INFO_EXT2_OFF) {
 		return 0; /* a device without the appended fields */
 	}
 	in += IAP_INFO_EXT_OFF;
@@ -258,5 +261,11 @@ int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
 	out->boots_left = in[14];
 	out->stage_role = in[15];
 	out->stage_ver_build = iap_get_le32(&in[16]);
+	if (len < IAP_INFO_SIZE) {
+		return 0; /* a v1 device */
+	}
+	in += IAP_INFO_EXT_SIZE;
+	out->window = in[0];
+	out->rx_ring = iap_get_le32(&in[4]);
 	return 0;
 }

@@ -78,14 +78,26 @@ static void stage_info(struct iap_server *s, struct iap_info *in)
 	}
 }
 
+/* Frames in flight the receive ring can hold while the flash is busy. */
+static uint8_t window(const struct iap_server_cfg *c)
+{
+	uint32_t w = c->rx_ring / ((uint32_t)c->rx_cap + IAP_FRAME_OVERHEAD);
+
+	if (w < 1u) {
+		w = 1u;
+	}
+	return (uint8_t)(w > IAP_WINDOW_MAX ? IAP_WINDOW_MAX : w);
+}
+
 static int cmd_info(struct iap_server *s)
 {
 	const struct iap_layout *l = s->cfg.layout;
 	const struct iap_flash *f = s->cfg.flash;
 	struct iap_info in;
+	size_t n;
 
 	memset(&in, 0, sizeof(in));
-	in.proto_version = IAP_PROTO_VERSION;
+	in.proto_version = s->cfg.proto_v1 ? 1u : IAP_PROTO_VERSION;
 	in.max_payload = s->cfg.rx_cap;
 	in.loader_version = s->cfg.loader_version;
 	in.board_id = l->board_id;
@@ -107,6 +119,11 @@ static int cmd_info(struct iap_server *s)
 	if (s->cfg.stage_only) {
 		in.caps |= IAP_CAP_APP;
 	}
+	if (!s->cfg.proto_v1) {
+		in.caps |= IAP_CAP_STREAM;
+		in.window = window(&s->cfg);
+		in.rx_ring = s->cfg.rx_ring;
+	}
 	in.stage_meta_addr = l->stage_meta_addr;
 	in.install = (uint8_t)l->install;
 	in.boot_event = s->last_boot.event;
@@ -120,7 +137,10 @@ static int cmd_info(struct iap_server *s)
 		in.regions[i].sector_size = f->regions[i].sector_size;
 		in.regions[i].count = f->regions[i].count;
 	}
-	return respond(s, 0, (uint16_t)iap_info_encode(&in, body(s)));
+	n = iap_info_encode(&in, body(s));
+	/* A v1 device's body ends before the v2 fields. */
+	return respond(s, 0,
+		       (uint16_t)(s->cfg.proto_v1 ? IAP_INFO_EXT2_OFF : n));
 }
 
 /*
@@ -132,10 +152,12 @@ static int cmd_start(struct iap_server *s)
 	const struct iap_layout *l = s->cfg.layout;
 	const uint8_t *p = s->dec.buf;
 	uint8_t slot = p[0];
+	uint8_t flags = p[1];
 	struct iap_image_hdr h;
 	int err;
 
-	if (s->dec.frame_len != IAP_START_REQ_SIZE || p[1] || p[2] || p[3]) {
+	if (s->dec.frame_len != IAP_START_REQ_SIZE || p[2] || p[3] ||
+	    (flags & ~IAP_START_F_ALL) || (flags && s->cfg.proto_v1)) {
 		return respond(s, IAP_ERR_INVAL, 0);
 	}
 	if (slot == IAP_SLOT_APP && s->cfg.stage_only) {
@@ -150,7 +172,9 @@ static int cmd_start(struct iap_server *s)
 	if (slot == IAP_SLOT_APP) {
 		s->app_valid = 0; /* the writer's erases take the old image */
 	}
-	err = iap_stage_open(&s->wr, s->cfg.flash, l, slot, &h);
+	s->stream = (flags & IAP_START_F_STREAM) ? 1u : 0u;
+	err = iap_stage_open(&s->wr, s->cfg.flash, l, slot, &h,
+			     s->stream ? IAP_STAGE_ERASE_AHEAD : 0u);
 	if (!err) {
 		s->state = IAP_STATE_RECEIVING;
 	}
@@ -173,6 +197,9 @@ static int cmd_write(struct iap_server *s)
 			      s->dec.frame_len - IAP_WRITE_REQ_HDR);
 	if (s->wr.state != IAP_WRITER_RECEIVING) {
 		s->state = IAP_STATE_IDLE; /* a flash error ended it */
+	}
+	if (err == IAP_ERR_AGAIN && !s->stream) {
+		err = IAP_ERR_PROTO; /* v1: data goes strictly in order */
 	}
 	iap_put_le32(body(s), s->wr.next_off);
 	return respond(s, err, 4);

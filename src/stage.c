@@ -63,7 +63,7 @@ int iap_stage_cancel(const struct iap_flash *f, const struct iap_layout *l)
 
 int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
 		   const struct iap_layout *l, uint8_t slot,
-		   const struct iap_image_hdr *h)
+		   const struct iap_image_hdr *h, unsigned int flags)
 {
 	int err;
 
@@ -76,6 +76,8 @@ int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
 	w->state = IAP_WRITER_IDLE;
 	w->tail_len = 0;
 	w->direct = 0;
+	w->ahead = (flags & IAP_STAGE_ERASE_AHEAD) ? 1u : 0u;
+	w->erased_end = 0;
 	if (slot == IAP_SLOT_STAGE) {
 		/* The installed image stays; only the stage is rewritten. */
 		w->slot_addr = l->stage_addr;
@@ -93,8 +95,9 @@ int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
 						   l->meta_size);
 		}
 	}
-	if (!err) {
+	if (!err && !w->ahead) {
 		err = iap_flash_erase_span(f, w->slot_addr, w->hdr.image_size);
+		w->erased_end = UINT32_MAX;
 	}
 	if (!err) {
 		w->state = IAP_WRITER_RECEIVING;
@@ -114,7 +117,32 @@ int iap_stage_begin(struct iap_stage_writer *w, const struct iap_flash *f,
 	if (err) {
 		return err;
 	}
-	return iap_stage_open(w, f, l, IAP_SLOT_STAGE, &h);
+	return iap_stage_open(w, f, l, IAP_SLOT_STAGE, &h, 0);
+}
+
+/*
+ * Erase ahead: the sectors from erased_end up to the one holding the last
+ * byte of [0, end) of the slot. They lie inside the slot: end never passes
+ * the image size rounded up to a write unit, and the slot is sector-aligned.
+ */
+static int erase_to(struct iap_stage_writer *w, uint32_t end)
+{
+	const struct iap_flash *f = w->flash;
+	uint32_t start, size;
+	int err;
+
+	if (end <= w->erased_end) {
+		return 0;
+	}
+	err = iap_flash_sector(f, w->slot_addr + end - 1u, &start, &size);
+	if (!err) {
+		err = iap_flash_erase_span(f, w->slot_addr + w->erased_end,
+					   end - w->erased_end);
+	}
+	if (!err) {
+		w->erased_end = start + size - w->slot_addr;
+	}
+	return err;
 }
 
 /* Program whole units at next_off; a flash error ends the session. */
@@ -122,7 +150,11 @@ static int prog_next(struct iap_stage_writer *w, const uint8_t *data,
 		     uint32_t n)
 {
 	const struct iap_flash *f = w->flash;
-	int err = f->prog(f->ctx, w->slot_addr + w->next_off, data, n);
+	int err = erase_to(w, w->next_off + n);
+
+	if (!err) {
+		err = f->prog(f->ctx, w->slot_addr + w->next_off, data, n);
+	}
 
 	if (err) {
 		w->state = IAP_WRITER_IDLE;
@@ -179,8 +211,12 @@ int iap_stage_write(struct iap_stage_writer *w, uint32_t off,
 	if (off + len <= w->next_off) {
 		return write_again(w, off, data, len);
 	}
-	if (off != w->next_off) {
-		return IAP_ERR_PROTO;
+	if (off < w->next_off) {
+		return IAP_ERR_PROTO; /* overlaps what is written: not a resend
+				       */
+	}
+	if (off > w->next_off) {
+		return IAP_ERR_AGAIN;
 	}
 	return prog_next(w, data, len);
 }

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define IAP_PROTO_VERSION     1u
+#define IAP_PROTO_VERSION     2u
 #define IAP_PROTO_SOF	      0xA5u
 #define IAP_FRAME_HDR_SIZE    6u
 #define IAP_FRAME_CRC_SIZE    4u
@@ -50,8 +50,9 @@ enum iap_cmd {
 #define IAP_SLOT_STAGE 1u /* stage, install at the next boot */
 
 /* INFO capability bits. */
-#define IAP_CAP_STAGE 0x01u /* START accepts IAP_SLOT_STAGE */
-#define IAP_CAP_APP   0x02u /* the running application answers: stage only */
+#define IAP_CAP_STAGE  0x01u /* START accepts IAP_SLOT_STAGE */
+#define IAP_CAP_APP    0x02u /* the running application answers: stage only */
+#define IAP_CAP_STREAM 0x04u /* v2: START takes IAP_START_F_STREAM */
 
 /* Sizes of the request/response bodies (after the status for responses). */
 #define IAP_START_REQ_SIZE   (4u + 256u)
@@ -61,7 +62,22 @@ enum iap_cmd {
 #define IAP_INFO_FIXED_SIZE  52u
 #define IAP_INFO_EXT_OFF     (IAP_INFO_FIXED_SIZE + 12u * IAP_INFO_MAX_REGIONS)
 #define IAP_INFO_EXT_SIZE    20u
-#define IAP_INFO_SIZE	     (IAP_INFO_EXT_OFF + IAP_INFO_EXT_SIZE)
+#define IAP_INFO_EXT2_OFF    (IAP_INFO_EXT_OFF + IAP_INFO_EXT_SIZE)
+#define IAP_INFO_EXT2_SIZE   8u
+#define IAP_INFO_SIZE	     (IAP_INFO_EXT2_OFF + IAP_INFO_EXT2_SIZE)
+
+/*
+ * Protocol v2 (docs/PROTOCOL.md): START flags byte (request offset 1; 0 in
+ * v1). STREAM: the host keeps up to INFO's window of WRITE frames in
+ * flight; the device erases each sector as the data reaches it and answers
+ * a WRITE past a gap (bytes lost on the line) with IAP_ERR_AGAIN and its
+ * next_offset, from where the host sends again.
+ */
+#define IAP_START_F_STREAM 0x01u
+#define IAP_START_F_ALL	   IAP_START_F_STREAM
+
+/* The most frames a device announces in flight (seq space is 256). */
+#define IAP_WINDOW_MAX 32u
 
 /* The smallest max_payload a device may announce: START must fit. */
 #define IAP_MIN_PAYLOAD IAP_START_REQ_SIZE
@@ -104,6 +120,9 @@ struct iap_info {
 	uint8_t app_state;  /* enum iap_image_state of the installed image */
 	uint8_t boots_left; /* app_state TEST: boots before a revert */
 	uint8_t stage_role; /* enum iap_stage_role (swap) */
+	/* Appended in v2 (0 from a v1 device): */
+	uint8_t window;	  /* WRITE frames the host may keep in flight */
+	uint32_t rx_ring; /* bytes the device buffers while flash is busy */
 };
 
 /** Serialise an INFO body; returns the number of bytes (IAP_INFO_SIZE). */

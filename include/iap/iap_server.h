@@ -9,6 +9,9 @@
  *          version) before anything is erased; then meta and the sectors the
  *          image needs are erased (the old image is gone from here on).
  *   WRITE  in order; a repeated chunk is acknowledged, not rewritten.
+ *          In a v2 stream session (START flag IAP_START_F_STREAM) the
+ *          sectors are erased as the data reaches them, and a WRITE past
+ *          a gap is answered IAP_ERR_AGAIN with next_offset.
  *   FINISH all bytes in, SHA-256 of the slot and vector table checked, then
  *          the metadata record and, last, its commit word are written.
  *   BOOT   answered, then the caller jumps to the application.
@@ -58,6 +61,13 @@ struct iap_server_cfg {
 	 * IAP_ERR_PERM (a server inside the application never erases the
 	 * slot it runs from). 0: the bootloader's server. */
 	uint8_t stage_only;
+	/* Bytes the port's receive ring holds while the CPU is busy with the
+	 * flash (DMA keeps filling it). Sizes the v2 window: INFO announces
+	 * rx_ring / (rx_cap + frame overhead) frames in flight; 0 = 1. */
+	uint32_t rx_ring;
+	/* 1: answer as a protocol v1 device (no window, START flags
+	 * refused), to check hosts against older bootloaders. */
+	uint8_t proto_v1;
 };
 
 #define IAP_SERVER_TX_MIN (IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE + IAP_INFO_SIZE)
@@ -69,6 +79,7 @@ struct iap_server {
 	uint8_t app_valid;	  /* committed and verified image in the slot */
 	struct iap_image_hdr app; /* its header, when app_valid */
 	struct iap_stage_writer wr;	  /* the update in progress */
+	uint8_t stream;			  /* START had IAP_START_F_STREAM */
 	uint8_t staged;			  /* FINISH committed a staged image */
 	struct iap_boot_record last_boot; /* reported by INFO */
 	/* Last answered request, to answer a resend without redoing it. */

@@ -61,8 +61,19 @@ struct iap_stage_writer {
 	uint8_t state;		  /* enum iap_writer_state */
 	uint8_t direct;		  /* 1: into the app slot (IAP_SLOT_APP) */
 	uint8_t tail_len;	  /* iap_stage_append(): bytes held in tail */
+	uint8_t ahead; /* IAP_STAGE_ERASE_AHEAD: slot erased lazily */
 	uint8_t tail[IAP_STAGE_UNIT_MAX];
+	uint32_t erased_end; /* slot bytes erased so far (erase ahead) */
 };
+
+/*
+ * iap_stage_open() flags. ERASE_AHEAD: only the record's meta region is
+ * erased at open; each slot sector is erased when the first byte for it
+ * is programmed, so a host streaming frames (protocol v2) is not held up by
+ * the whole slot's erase before its first byte moves, and the receive
+ * ring takes the frames that arrive during each sector's erase.
+ */
+#define IAP_STAGE_ERASE_AHEAD 0x01u
 
 /**
  * iap_stage_check() - what the header alone says, for a START into slot
@@ -83,14 +94,16 @@ int iap_stage_check(const struct iap_layout *l, uint8_t slot,
  * flash. Stage slot: the stage meta region, then the stage sectors the
  * image needs. App slot: a pending staged image's record
  * (iap_stage_cancel()), the app meta region, then the app sectors the
- * image needs. h must have passed iap_stage_check() for slot and l, and f
+ * image needs. With IAP_STAGE_ERASE_AHEAD in flags the slot sectors are
+ * left for the writes to erase, one by one, as the data reaches them.
+ * h must have passed iap_stage_check() for slot and l, and f
  * iap_flash_check_geometry() (part of iap_layout_check()); the erases
  * are then inside the slot's regions. Returns 0 (w is RECEIVING) or the
  * erase error (w is IDLE).
  */
 int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
 		   const struct iap_layout *l, uint8_t slot,
-		   const struct iap_image_hdr *h);
+		   const struct iap_image_hdr *h, unsigned int flags);
 
 /**
  * iap_stage_begin() - iap_stage_check() then iap_stage_open() into the
@@ -108,11 +121,14 @@ int iap_stage_begin(struct iap_stage_writer *w, const struct iap_flash *f,
  * iap_stage_write() - program len payload bytes at offset off. off and len
  * are multiples of the flash write unit; the last chunk may be padded up
  * to a whole unit. A chunk wholly below the bytes already programmed is
- * accepted if it reads back the same (a resend). Returns 0,
+ * accepted if it reads back the same (a resend). Opened with
+ * IAP_STAGE_ERASE_AHEAD, the sectors the chunk reaches are erased first.
+ * Returns 0,
  * IAP_ERR_PERM (not RECEIVING), IAP_ERR_FAULT (past the image),
- * IAP_ERR_ALIGN, IAP_ERR_PROTO (a gap, a resend with other bytes, or an
- * append tail pending), a read error of a resend (these leave w as it
- * was), or the program error (w is IDLE).
+ * IAP_ERR_ALIGN, IAP_ERR_PROTO (a resend with other bytes, or an append
+ * tail pending), IAP_ERR_AGAIN (a gap: off is past next_off, bytes before
+ * it were lost), a read error of a resend (these leave w as it was), or
+ * the erase or program error (w is IDLE).
  */
 int iap_stage_write(struct iap_stage_writer *w, uint32_t off,
 		    const uint8_t *data, uint32_t len);

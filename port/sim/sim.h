@@ -26,6 +26,7 @@ struct sim_board {
 	uint32_t write_size; /* 2 on F1 (half-word), 4 on F4 (x32) */
 	struct iap_layout layout;
 	uint16_t max_payload; /* frame payload buffer of the device */
+	uint32_t rx_ring;     /* receive ring of the STM32 port, bytes */
 	/*
 	 * Datasheet timings (typical) for the optional timing model:
 	 * program = prog_unit_us per write unit; erase of one sector =
@@ -93,7 +94,11 @@ struct sim_flash {
 	uint32_t *sector_erases; /* per sector since open (sim_flash_wear()) */
 	uint32_t wear_unit;	 /* smallest sector size: index granule */
 	uint64_t busy_us;	 /* flash busy time from the timing model */
-	int timing;		 /* 1: sleep busy time for real */
+	int timing;		 /* 1: spend busy time for real */
+	/* With timing: how the busy time is spent (NULL: sleep). The
+	 * simulator hands it to the line, which goes on meanwhile. */
+	void (*busy_hook)(void *ctx, uint64_t us);
+	void *busy_ctx;
 };
 
 /**
@@ -123,27 +128,51 @@ uint32_t sim_flash_wear(const struct sim_flash *f, uint32_t addr);
 
 enum sim_link_kind { SIM_LINK_PTY = 0, SIM_LINK_STDIO = 1 };
 
-#define SIM_LINK_RXQ 4096u
+#define SIM_LINK_PEND	 16384u /* bytes on their way to the device */
+#define SIM_LINK_RINGMAX 65536u /* largest device receive ring */
+#define SIM_LINK_TXQ	 8192u	/* bytes on their way to the host */
 
+/*
+ * The line between the host's serial port and the device's UART
+ * (docs/SIMULATOR.md). Per direction: bytes go on the wire back to back
+ * at baud (10 bits each, 8N1), each is delivered latency_us after its stop
+ * bit (a USB-serial adapter's latency), and a fault model may drop, flip
+ * or duplicate it. Towards the device they land in its receive ring of
+ * ring bytes (the DMA ring of the STM32 port): while the device is busy
+ * (a flash operation, see sim_link_busy()) nobody takes them out, and a
+ * byte that finds the ring full is lost, as on the chip. ring 0, or baud
+ * 0 (unpaced), never loses a byte.
+ */
 struct sim_link {
 	int kind;
 	int in_fd, out_fd;
-	int slave_fd;	/* pty: kept open so the line survives the host */
-	char path[128]; /* pty: slave path to give to the host */
-	uint32_t baud;	/* 0: unpaced; else bytes are paced at 10 bits */
+	int slave_fd;	     /* pty: kept open so the line survives the host */
+	char path[128];	     /* pty: slave path to give to the host */
+	uint32_t baud;	     /* 0: unpaced; else bytes are paced at 10 bits */
+	uint32_t latency_us; /* added to every byte, each way */
+	uint32_t ring;	     /* device receive ring in bytes (0: no limit) */
+	/* Fault model: per byte and direction, in parts per million. */
+	uint32_t drop_ppm, flip_ppm, dup_ppm;
+	uint64_t fault_seed;
 	uint64_t rx_bytes, tx_bytes;
 	uint64_t tx_dropped; /* bytes nobody took off the line (pty full) */
+	uint64_t rx_lost;    /* bytes that found the receive ring full */
+	uint64_t faults;     /* bytes dropped, flipped or duplicated */
+	uint32_t ring_peak;  /* most bytes the ring held */
 	int eof;	     /* stdio: input closed */
-	/*
-	 * Reception pacing: bytes read from in_fd wait in rxq and are handed
-	 * out no faster than the line could have carried them. The line has
-	 * been busy since rx_t0_ns and rx_sent bytes have completed since.
-	 */
-	uint8_t rxq[SIM_LINK_RXQ];
-	size_t rxq_head, rxq_len;
-	uint64_t rx_t0_ns, rx_sent;
-	/* Transmission pacing, the same bookkeeping. */
-	uint64_t tx_t0_ns, tx_sent;
+	/* Host -> device: bytes read from in_fd, each with its due time. */
+	uint8_t pend[SIM_LINK_PEND];
+	uint64_t pend_t[SIM_LINK_PEND];
+	size_t pend_head, pend_len;
+	uint64_t rx_wire_end; /* when the last byte read leaves the wire */
+	/* The device's receive ring. */
+	uint8_t rbuf[SIM_LINK_RINGMAX];
+	size_t r_head, r_len;
+	/* Device -> host, the same bookkeeping. */
+	uint8_t txq[SIM_LINK_TXQ];
+	uint64_t txq_t[SIM_LINK_TXQ];
+	size_t txq_head, txq_len;
+	uint64_t tx_wire_end;
 };
 
 /**
@@ -161,10 +190,19 @@ int sim_link_open_stdio(struct sim_link *l);
 int sim_link_read(struct sim_link *l, uint8_t *buf, size_t cap, int timeout_ms);
 /**
  * sim_link_send() - send callback for iap_server_cfg (ctx = struct
- * sim_link *): writes all of data, paced to the line rate when baud != 0.
+ * sim_link *): puts all of data on the line. Paced, it returns once the
+ * UART has taken the last byte, as the STM32 port's polled transmit does;
+ * the bytes reach the host latency_us after they leave the wire.
  * Returns 0 or IAP_ERR_IO.
  */
 int sim_link_send(void *ctx, const uint8_t *data, size_t len);
+/**
+ * sim_link_busy() - the device is busy for us microseconds (a flash
+ * operation): the line goes on, bytes pile up in the receive ring (or are
+ * lost once it is full), answers already sent reach the host. For
+ * sim_flash's busy hook (ctx = struct sim_link *). Cannot fail.
+ */
+void sim_link_busy(void *ctx, uint64_t us);
 /**
  * sim_link_linger() - before the simulator exits after a jump: give the
  * host up to linger_ms to read what was sent and close the pty, as it would

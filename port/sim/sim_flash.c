@@ -71,6 +71,10 @@ static void busy(struct sim_flash *f, uint64_t us)
 	if (!f->timing || !us) {
 		return;
 	}
+	if (f->busy_hook) {
+		f->busy_hook(f->busy_ctx, us);
+		return;
+	}
 	ts.tv_sec = (time_t)(us / 1000000u);
 	ts.tv_nsec = (long)(us % 1000000u) * 1000;
 	/* A signal does not shorten the flash operation. */

@@ -5,10 +5,15 @@
  * With a baud rate set, both directions are paced to the line rate of 8N1
  * (10 bits per byte): the host writes a whole frame into the pty at once,
  * but the device sees its bytes no faster than a UART would deliver them,
- * and the host sees an answer only once it could have crossed the wire.
- * Bytes that arrive while the device is busy (a flash erase) wait, as they
- * would in a DMA ring, and are handed over together afterwards.
+ * and the host sees an answer only once it could have crossed the wire,
+ * each byte latency_us later still (the adapter). Every byte carries the
+ * time it is due; the pump (pump(), called while the device waits for
+ * input, sends, or is busy with its flash) moves due bytes into the
+ * device's receive ring or out to the host. The ring is only emptied by
+ * sim_link_read(), so bytes that come while the device is busy pile up in
+ * it, and with a ring size set, the ones that find it full are lost.
  */
+#define _GNU_SOURCE /* ppoll: waits shorter than a millisecond */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,8 +29,8 @@
 
 #define NS_PER_S    1000000000u
 #define NS_PER_MS   1000000u
-#define TX_CHUNK    64u	 /* paced writes go out in pieces this big */
 #define TX_STALL_MS 1000 /* nobody reads the pty: drop after this */
+#define READ_CHUNK  4096u
 
 static uint64_t now_ns(void)
 {
@@ -46,14 +51,6 @@ static uint64_t line_ns(uint64_t n, uint32_t baud)
 	uint64_t bits = n * 10u;
 
 	return bits / baud * NS_PER_S + bits % baud * NS_PER_S / baud;
-}
-
-/* Bytes the line can have carried in ns nanoseconds at baud. */
-static uint64_t line_bytes(uint64_t ns, uint32_t baud)
-{
-	uint64_t bits = ns / NS_PER_S * baud + ns % NS_PER_S * baud / NS_PER_S;
-
-	return bits / 10u;
 }
 
 /* Sleep until the monotonic time t. Returns 0, or -1 if a signal came. */
@@ -161,11 +158,25 @@ static int remaining_ms(uint64_t deadline)
 	return (int)((deadline - t + NS_PER_MS - 1) / NS_PER_MS);
 }
 
+static int pump(struct sim_link *l, uint64_t t_end, int want_rx);
+
 void sim_link_linger(struct sim_link *l, int linger_ms)
 {
 	uint64_t deadline = now_ns() + (uint64_t)linger_ms * NS_PER_MS;
 
-	if (l->kind != SIM_LINK_PTY || l->in_fd < 0) {
+	if (l->in_fd < 0) {
+		return;
+	}
+	/* What is still on the wire (the answer to BOOT) goes out first. */
+	while (l->txq_len && now_ns() < deadline) {
+		uint64_t due = l->txq_t[(l->txq_head + l->txq_len - 1u) %
+					SIM_LINK_TXQ];
+
+		if (pump(l, due < deadline ? due : deadline, 0) != 0) {
+			break;
+		}
+	}
+	if (l->kind != SIM_LINK_PTY) {
 		return;
 	}
 	/*
@@ -193,37 +204,157 @@ void sim_link_linger(struct sim_link *l, int linger_ms)
 	}
 }
 
-/*
- * Wait up to timeout_ms for input and append what is there to rxq.
- * Returns the number of bytes added, 0 (timeout, signal, end of input
- * or no room), or IAP_ERR_IO.
- */
-static int fill(struct sim_link *l, int timeout_ms)
+/* Time of one byte on the wire. */
+static uint64_t byte_ns(const struct sim_link *l)
 {
-	struct pollfd p;
-	size_t room;
-	ssize_t n;
-	int r;
+	return l->baud ? line_ns(1, l->baud) : 0;
+}
 
-	if (l->rxq_head) {
-		memmove(l->rxq, l->rxq + l->rxq_head, l->rxq_len);
-		l->rxq_head = 0;
+/* xorshift64*: the fault model's draws, reproducible from the seed. */
+static uint32_t fault_draw(struct sim_link *l)
+{
+	uint64_t x = l->fault_seed ? l->fault_seed : 0x9e3779b97f4a7c15ull;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	l->fault_seed = x;
+	return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* Fault fate of one byte: 0 as is, 1 lost, 2 doubled; flips in place. */
+static int fault(struct sim_link *l, uint8_t *b)
+{
+	uint32_t r;
+
+	if (!l->drop_ppm && !l->flip_ppm && !l->dup_ppm) {
+		return 0;
 	}
-	room = sizeof(l->rxq) - l->rxq_len;
+	r = fault_draw(l) % 1000000u;
+	if (r < l->drop_ppm) {
+		l->faults++;
+		return 1;
+	}
+	r -= l->drop_ppm;
+	if (r < l->flip_ppm) {
+		*b ^= (uint8_t)(1u << (fault_draw(l) % 8u));
+		l->faults++;
+		return 0;
+	}
+	r -= l->flip_ppm;
+	if (r < l->dup_ppm) {
+		l->faults++;
+		return 2;
+	}
+	return 0;
+}
+
+static size_t ring_cap(const struct sim_link *l)
+{
+	if (l->baud && l->ring && l->ring < SIM_LINK_RINGMAX) {
+		return l->ring;
+	}
+	return SIM_LINK_RINGMAX;
+}
+
+static int ring_limited(const struct sim_link *l)
+{
+	return l->baud && l->ring;
+}
+
+/* One byte arrives at the device's UART. */
+static void ring_put(struct sim_link *l, uint8_t b)
+{
+	if (l->r_len >= ring_cap(l)) {
+		l->rx_lost++; /* the DMA has nowhere to put it */
+		return;
+	}
+	l->rbuf[(l->r_head + l->r_len) % SIM_LINK_RINGMAX] = b;
+	l->r_len++;
+	if (l->r_len > l->ring_peak) {
+		l->ring_peak = (uint32_t)l->r_len;
+	}
+}
+
+/* Bytes due at the device by t go into its ring. */
+static void deliver_rx(struct sim_link *l, uint64_t t)
+{
+	while (l->pend_len && l->pend_t[l->pend_head] <= t) {
+		uint8_t b = l->pend[l->pend_head];
+		int fate;
+
+		if (!ring_limited(l) && l->r_len >= SIM_LINK_RINGMAX) {
+			return; /* unlimited: the bytes wait, nothing is lost */
+		}
+		l->pend_head = (l->pend_head + 1u) % SIM_LINK_PEND;
+		l->pend_len--;
+		fate = fault(l, &b);
+		if (fate != 1) {
+			ring_put(l, b);
+		}
+		if (fate == 2) {
+			ring_put(l, b);
+		}
+	}
+}
+
+/*
+ * Write what is due of the host-bound queue by t. A pty nobody reads fills
+ * up; like a UART with nobody listening, bytes are then lost rather than
+ * blocking the device (after TX_STALL_MS without progress).
+ */
+static int deliver_tx(struct sim_link *l, uint64_t t)
+{
+	while (l->txq_len && l->txq_t[l->txq_head] <= t) {
+		uint8_t run[256];
+		size_t n = 0;
+		ssize_t w;
+
+		while (n < l->txq_len && n < sizeof(run) &&
+		       l->txq_t[(l->txq_head + n) % SIM_LINK_TXQ] <= t) {
+			run[n] = l->txq[(l->txq_head + n) % SIM_LINK_TXQ];
+			n++;
+		}
+		w = write(l->out_fd, run, n);
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = {.fd = l->out_fd, .events = POLLOUT};
+
+			if (poll(&p, 1, TX_STALL_MS) == 0) {
+				l->tx_dropped += l->txq_len;
+				l->txq_len = 0;
+				return 0;
+			}
+			continue;
+		}
+		if (w <= 0) {
+			fprintf(stderr, "iap-sim: link write: %s\n",
+				w < 0 ? strerror(errno) : "nothing written");
+			return IAP_ERR_IO;
+		}
+		l->txq_head = (l->txq_head + (size_t)w) % SIM_LINK_TXQ;
+		l->txq_len -= (size_t)w;
+		l->tx_bytes += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Take what the host has written; each byte gets its due time. */
+static int take_input(struct sim_link *l, uint64_t t)
+{
+	uint8_t buf[READ_CHUNK];
+	size_t room = SIM_LINK_PEND - l->pend_len;
+	ssize_t n;
+
+	if (room > sizeof(buf)) {
+		room = sizeof(buf);
+	}
 	if (!room || l->eof) {
 		return 0;
 	}
-	p.fd = l->in_fd;
-	p.events = POLLIN;
-	p.revents = 0;
-	r = poll(&p, 1, timeout_ms);
-	if (r < 0) {
-		return errno == EINTR ? 0 : IAP_ERR_IO;
-	}
-	if (r == 0) {
-		return 0;
-	}
-	n = read(l->in_fd, l->rxq + l->rxq_len, room);
+	n = read(l->in_fd, buf, room);
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
 			return 0;
@@ -235,22 +366,77 @@ static int fill(struct sim_link *l, int timeout_ms)
 		l->eof = 1;
 		return 0;
 	}
-	l->rxq_len += (size_t)n;
+	for (ssize_t i = 0; i < n; i++) {
+		size_t k = (l->pend_head + l->pend_len) % SIM_LINK_PEND;
+		uint64_t start = l->rx_wire_end > t ? l->rx_wire_end : t;
+
+		l->rx_wire_end = start + byte_ns(l);
+		l->pend[k] = buf[i];
+		l->pend_t[k] = l->rx_wire_end + (uint64_t)l->latency_us * 1000u;
+		l->pend_len++;
+	}
 	return (int)n;
 }
 
-static size_t take(struct sim_link *l, uint8_t *buf, size_t cap, uint64_t k)
+/*
+ * Run the line until t_end, or (want_rx) until the ring holds a byte.
+ * Returns 0 or IAP_ERR_IO.
+ */
+static int pump(struct sim_link *l, uint64_t t_end, int want_rx)
 {
-	size_t n = l->rxq_len < cap ? l->rxq_len : cap;
+	for (;;) {
+		uint64_t t = now_ns(), next = t_end;
+		struct pollfd p;
+		struct timespec ts;
+		int r;
 
-	if (k < n) {
-		n = (size_t)k;
+		deliver_rx(l, t);
+		r = deliver_tx(l, t);
+		if (r) {
+			return r;
+		}
+		if ((want_rx && l->r_len) || t >= t_end) {
+			return 0;
+		}
+		if (l->pend_len && l->pend_t[l->pend_head] < next &&
+		    (ring_limited(l) || l->r_len < SIM_LINK_RINGMAX)) {
+			next = l->pend_t[l->pend_head];
+		}
+		if (l->txq_len && l->txq_t[l->txq_head] < next) {
+			next = l->txq_t[l->txq_head];
+		}
+		p.fd = l->in_fd;
+		p.events =
+			(l->eof || l->pend_len >= SIM_LINK_PEND) ? 0 : POLLIN;
+		p.revents = 0;
+		next = next > t ? next - t : 0;
+		ts.tv_sec = (time_t)(next / NS_PER_S);
+		ts.tv_nsec = (long)(next % NS_PER_S);
+		if (!p.events) {
+			if (next) {
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		r = ppoll(&p, 1, &ts, NULL);
+		if (r < 0) {
+			if (errno == EINTR) {
+				return 0; /* a signal: the caller looks */
+			}
+			return IAP_ERR_IO;
+		}
+		if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+			r = take_input(l, now_ns());
+			if (r < 0) {
+				return r;
+			}
+			if (r == 0 && (p.revents & (POLLHUP | POLLERR)) &&
+			    !(p.revents & POLLIN)) {
+				/* Nobody on the other end: do not spin. */
+				nanosleep(&ts, NULL);
+			}
+		}
 	}
-	memcpy(buf, l->rxq + l->rxq_head, n);
-	l->rxq_head += n;
-	l->rxq_len -= n;
-	l->rx_bytes += n;
-	return n;
 }
 
 int sim_link_read(struct sim_link *l, uint8_t *buf, size_t cap, int timeout_ms)
@@ -258,119 +444,72 @@ int sim_link_read(struct sim_link *l, uint8_t *buf, size_t cap, int timeout_ms)
 	uint64_t deadline =
 		now_ns() +
 		(uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
+	size_t n = 0;
+	int r;
 
 	if (!cap) {
 		return 0;
 	}
-	for (;;) {
-		uint64_t t, k, next;
-		int r;
-
-		if (!l->rxq_len) {
-			if (l->eof) {
-				/* Nothing will come: time passes anyway. */
-				sleep_until(deadline);
-				return 0;
-			}
-			r = fill(l, remaining_ms(deadline));
-			if (r <= 0) {
-				return r;
-			}
-			t = now_ns();
-			if (l->baud &&
-			    l->rx_t0_ns + line_ns(l->rx_sent, l->baud) < t) {
-				/* The line was idle: these bytes start now. */
-				l->rx_t0_ns = t;
-				l->rx_sent = 0;
-			}
-		} else {
-			r = fill(l, 0);
-			if (r < 0) {
-				return r;
-			}
-		}
-		if (!l->baud) {
-			return (int)take(l, buf, cap, l->rxq_len);
-		}
-		t = now_ns();
-		k = line_bytes(t - l->rx_t0_ns, l->baud) - l->rx_sent;
-		if (k) {
-			k = take(l, buf, cap, k);
-			l->rx_sent += k;
-			return (int)k;
-		}
-		next = l->rx_t0_ns + line_ns(l->rx_sent + 1, l->baud);
-		if (next > deadline) {
-			sleep_until(deadline);
-			return 0;
-		}
-		if (sleep_until(next) != 0) {
-			return 0;
-		}
+	r = pump(l, deadline, 1);
+	if (r) {
+		return r;
 	}
+	while (n < cap && l->r_len) {
+		buf[n++] = l->rbuf[l->r_head];
+		l->r_head = (l->r_head + 1u) % SIM_LINK_RINGMAX;
+		l->r_len--;
+	}
+	l->rx_bytes += n;
+	if (!n && l->eof && !l->pend_len) {
+		/* Nothing will come: time passes anyway. */
+		sleep_until(deadline);
+	}
+	return (int)n;
 }
 
-/*
- * Write all of data. A pty nobody reads fills up; like a UART with nobody
- * listening, the rest is then lost rather than blocking the device.
- */
-static int write_all(struct sim_link *l, const uint8_t *data, size_t len)
+void sim_link_busy(void *ctx, uint64_t us)
 {
-	while (len) {
-		ssize_t n = write(l->out_fd, data, len);
+	struct sim_link *l = ctx;
 
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd p = {.fd = l->out_fd, .events = POLLOUT};
-
-			if (poll(&p, 1, TX_STALL_MS) == 0) {
-				l->tx_dropped += len;
-				return 0;
-			}
-			continue;
-		}
-		if (n <= 0) {
-			fprintf(stderr, "iap-sim: link write: %s\n",
-				n < 0 ? strerror(errno) : "nothing written");
-			return IAP_ERR_IO;
-		}
-		data += n;
-		len -= (size_t)n;
-		l->tx_bytes += (uint64_t)n;
-	}
-	return 0;
+	(void)pump(l, now_ns() + us * 1000u, 0);
 }
 
 int sim_link_send(void *ctx, const uint8_t *data, size_t len)
 {
 	struct sim_link *l = ctx;
-	uint64_t t;
+	uint64_t stall = now_ns() + (uint64_t)TX_STALL_MS * NS_PER_MS;
 
-	if (!l->baud) {
-		return write_all(l, data, len);
-	}
-	t = now_ns();
-	if (l->tx_t0_ns + line_ns(l->tx_sent, l->baud) < t) {
-		l->tx_t0_ns = t;
-		l->tx_sent = 0;
-	}
 	while (len) {
-		size_t n = len < TX_CHUNK ? len : TX_CHUNK;
-		uint64_t done = l->tx_t0_ns + line_ns(l->tx_sent + n, l->baud);
-		int err;
+		uint64_t t = now_ns(), start;
+		uint8_t b = *data;
+		int fate;
+		int r;
 
-		/* Each piece is handed over once its last bit is out. */
-		while (sleep_until(done) != 0) {
+		if (l->txq_len + 2u > SIM_LINK_TXQ) {
+			if (t >= stall) {
+				l->tx_dropped += len;
+				return 0;
+			}
+			r = pump(l, t + 1000000u, 0);
+			if (r) {
+				return r;
+			}
+			continue;
 		}
-		err = write_all(l, data, n);
-		if (err) {
-			return err;
+		start = l->tx_wire_end > t ? l->tx_wire_end : t;
+		l->tx_wire_end = start + byte_ns(l);
+		fate = fault(l, &b);
+		for (int k = fate == 1 ? 0 : fate == 2 ? 2 : 1; k > 0; k--) {
+			size_t i = (l->txq_head + l->txq_len) % SIM_LINK_TXQ;
+
+			l->txq[i] = b;
+			l->txq_t[i] = l->tx_wire_end +
+				      (uint64_t)l->latency_us * 1000u;
+			l->txq_len++;
 		}
-		l->tx_sent += n;
-		data += n;
-		len -= n;
+		data++;
+		len--;
 	}
-	return 0;
+	/* The port's transmit waits for the UART to take every byte. */
+	return pump(l, l->tx_wire_end, 0);
 }

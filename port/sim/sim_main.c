@@ -25,7 +25,7 @@
 #define POLL_MS	    10
 #define GAP_MS	    100
 #define SCRATCH_LEN 1024u
-#define RX_CHUNK    4096u
+#define RX_CHUNK    64u /* as the STM32 port takes bytes from its ring */
 #define LINGER_MS   1000
 
 struct opts {
@@ -39,6 +39,12 @@ struct opts {
 	int cut_mode;
 	uint64_t cut_seed;
 	uint32_t baud;
+	uint32_t latency_us;
+	int ring_set;
+	uint32_t ring;
+	uint32_t drop_ppm, flip_ppm, dup_ppm;
+	uint64_t fault_seed;
+	uint32_t proto;
 	int timing;
 	int confirm;
 	int list_boards;
@@ -113,6 +119,23 @@ static void usage(FILE *out)
 	      "      --baud N          pace the line to N baud, 8N1 (default "
 	      "0:\n"
 	      "                        as fast as the host goes)\n"
+	      "      --latency MS      delay every byte MS ms each way, as a "
+	      "USB-serial\n"
+	      "                        adapter does (FTDI default: 16; "
+	      "fractions ok)\n"
+	      "      --ring N          the device's receive ring in bytes "
+	      "(default: the\n"
+	      "                        board's); with --baud, bytes that find "
+	      "it full\n"
+	      "                        while the flash is busy are lost\n"
+	      "      --drop P, --flip P, --dup P\n"
+	      "                        line faults: probability per byte "
+	      "(each way) that\n"
+	      "                        it is lost, has a bit flipped, or "
+	      "comes twice\n"
+	      "      --fault-seed N    seed of the fault model (default 1)\n"
+	      "      --proto N         1: answer as a protocol v1 device (no "
+	      "window)\n"
 	      "      --timing          really spend the flash's datasheet "
 	      "program\n"
 	      "                        and erase times\n"
@@ -162,6 +185,24 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* A non-negative decimal number scaled by scale, up to max. */
+static int parse_scaled(const char *s, double scale, double max, uint32_t *out)
+{
+	char *end;
+	double v;
+
+	if (!s || ((*s < '0' || *s > '9') && *s != '.')) {
+		return -1;
+	}
+	errno = 0;
+	v = strtod(s, &end) * scale;
+	if (errno || *end || v < 0.0 || v > max) {
+		return -1;
+	}
+	*out = (uint32_t)(v + 0.5);
+	return 0;
+}
+
 static int parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v;
@@ -182,6 +223,13 @@ enum {
 	OPT_BAUD,
 	OPT_TIMING,
 	OPT_CONFIRM,
+	OPT_LATENCY,
+	OPT_RING,
+	OPT_DROP,
+	OPT_FLIP,
+	OPT_DUP,
+	OPT_FAULT_SEED,
+	OPT_PROTO,
 };
 
 static const struct option long_opts[] = {
@@ -198,6 +246,13 @@ static const struct option long_opts[] = {
 	{"baud", required_argument, NULL, OPT_BAUD},
 	{"timing", no_argument, NULL, OPT_TIMING},
 	{"confirm", no_argument, NULL, OPT_CONFIRM},
+	{"latency", required_argument, NULL, OPT_LATENCY},
+	{"ring", required_argument, NULL, OPT_RING},
+	{"drop", required_argument, NULL, OPT_DROP},
+	{"flip", required_argument, NULL, OPT_FLIP},
+	{"dup", required_argument, NULL, OPT_DUP},
+	{"fault-seed", required_argument, NULL, OPT_FAULT_SEED},
+	{"proto", required_argument, NULL, OPT_PROTO},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -214,6 +269,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->idle_ms = 30000; /* as the STM32 port (IAP_CFG_IDLE_MS) */
 	o->cut_mode = SIM_CUT_CLEAN;
 	o->cut_seed = 1;
+	o->fault_seed = 1;
 	while ((c = getopt_long(argc, argv, "b:f:psrlqh", long_opts, &idx)) !=
 	       -1) {
 		int bad = 0;
@@ -267,6 +323,31 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CONFIRM:
 			o->confirm = 1;
+			break;
+		case OPT_LATENCY:
+			bad = parse_scaled(optarg, 1000.0, 10e6,
+					   &o->latency_us);
+			break;
+		case OPT_RING:
+			bad = parse_u32(optarg, &o->ring) ||
+			      o->ring > SIM_LINK_RINGMAX;
+			o->ring_set = 1;
+			break;
+		case OPT_DROP:
+			bad = parse_scaled(optarg, 1e6, 1e6, &o->drop_ppm);
+			break;
+		case OPT_FLIP:
+			bad = parse_scaled(optarg, 1e6, 1e6, &o->flip_ppm);
+			break;
+		case OPT_DUP:
+			bad = parse_scaled(optarg, 1e6, 1e6, &o->dup_ppm);
+			break;
+		case OPT_FAULT_SEED:
+			bad = parse_u64(optarg, UINT64_MAX, &o->fault_seed);
+			break;
+		case OPT_PROTO:
+			bad = parse_u32(optarg, &o->proto) ||
+			      (o->proto != 1u && o->proto != 2u);
 			break;
 		case 'l':
 			o->list_boards = 1;
@@ -459,6 +540,8 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	cfg.server.scratch_size = (uint32_t)sizeof(scratch);
 	cfg.server.send = sim_link_send;
 	cfg.server.send_ctx = l;
+	cfg.server.rx_ring = o->ring_set ? o->ring : f->board->rx_ring;
+	cfg.server.proto_v1 = o->proto == 1u;
 	cfg.hello_ms = o->hello_ms;
 	cfg.idle_ms = o->idle_ms;
 	cfg.gap_ms = GAP_MS;
@@ -499,6 +582,13 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 		report_record(&ld.record); /* installed after BOOT */
 	}
 	report_boot(&ld, f);
+	if (l->rx_lost || l->faults || l->ring_peak) {
+		say(0,
+		    "line: %" PRIu64 " bytes in, receive ring peak %" PRIu32
+		    " of %" PRIu32 ", %" PRIu64 " lost (ring full), %" PRIu64
+		    " faults",
+		    l->rx_bytes, l->ring_peak, l->ring, l->rx_lost, l->faults);
+	}
 	if (app_runs(o, f) != 0) {
 		return EXIT_ERROR;
 	}
@@ -510,7 +600,7 @@ int main(int argc, char **argv)
 {
 	const struct sim_board *board;
 	struct sim_flash flash;
-	struct sim_link link;
+	static struct sim_link link; /* large: the line's queues */
 	struct opts o;
 	int rc;
 
@@ -563,6 +653,14 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	link.baud = o.baud;
+	link.latency_us = o.latency_us;
+	link.ring = o.ring_set ? o.ring : board->rx_ring;
+	link.drop_ppm = o.drop_ppm;
+	link.flip_ppm = o.flip_ppm;
+	link.dup_ppm = o.dup_ppm;
+	link.fault_seed = o.fault_seed;
+	flash.busy_hook = sim_link_busy;
+	flash.busy_ctx = &link;
 	say(0, "board %s (%s), flash %s", board->name, board->desc, o.flash);
 	if (!o.stdio) {
 		say(1, "pty %s", link.path);

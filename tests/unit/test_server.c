@@ -541,7 +541,8 @@ static void test_stage_only_refuses_app_slot(void **state)
 	assert_int_equal(info.app_valid, 1);
 	assert_int_equal(info.state, IAP_STATE_IDLE);
 	/* INFO tells the host it talks to the application. */
-	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_APP);
+	assert_int_equal(info.caps,
+			 IAP_CAP_STAGE | IAP_CAP_APP | IAP_CAP_STREAM);
 	assert_true(slot_equals(&r, old, sizeof(old)));
 	/* The stage slot works as in the bootloader. */
 	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), 0);
@@ -606,12 +607,140 @@ static void test_app_slot_allowed_by_default(void **state)
 	assert_int_equal(r.srv.cfg.stage_only, 0);
 	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
 	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
-	assert_int_equal(info.caps, IAP_CAP_STAGE);
+	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_STREAM);
 	make_image(r.d.layout, img, sizeof(img), 23, &h, 1, 0);
 	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), 0);
 	upload(&r, img, sizeof(img), 1024);
 	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
 	assert_true(slot_equals(&r, img, sizeof(img)));
+	rig_close(&r);
+}
+
+/* START with v2 flags (slot 0). */
+static int start_flags(struct rig *r, uint8_t flags,
+		       const struct iap_image_hdr *h)
+{
+	uint8_t p[IAP_START_REQ_SIZE];
+
+	memset(p, 0, sizeof(p));
+	p[1] = flags;
+	iap_image_hdr_encode(h, &p[4]);
+	return req(r, IAP_CMD_START, p, sizeof(p));
+}
+
+static void test_info_v2_window(void **state)
+{
+	struct iap_info info;
+	struct rig r;
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	/* No ring given: one frame at a time. */
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(r.body_len, IAP_INFO_SIZE);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.proto_version, 2);
+	assert_true(info.caps & IAP_CAP_STREAM);
+	assert_int_equal(info.window, 1);
+	/* A 4 KiB ring holds three whole 1100-byte frames. */
+	r.srv.cfg.rx_ring = 4096;
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.window, 4096 / (1100 + IAP_FRAME_OVERHEAD));
+	assert_int_equal(info.rx_ring, 4096);
+	/* Never more than the seq space allows. */
+	r.srv.cfg.rx_ring = 1u << 30;
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.window, IAP_WINDOW_MAX);
+	rig_close(&r);
+}
+
+static void test_v1_device_mode(void **state)
+{
+	static uint8_t img[4096];
+	struct iap_image_hdr h;
+	struct iap_info info;
+	struct rig r;
+	uint64_t ops;
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	r.srv.cfg.proto_v1 = 1;
+	r.srv.cfg.rx_ring = 4096;
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	/* The body a v1 device sends: no v2 fields. */
+	assert_int_equal(r.body_len, IAP_INFO_EXT2_OFF);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_int_equal(info.proto_version, 1);
+	assert_false(info.caps & IAP_CAP_STREAM);
+	assert_int_equal(info.window, 0);
+	make_image(r.d.layout, img, sizeof(img), 5, &h, 1, 0);
+	ops = r.d.sf.ops_done;
+	assert_int_equal(start_flags(&r, IAP_START_F_STREAM, &h),
+			 IAP_ERR_INVAL);
+	assert_int_equal(r.d.sf.ops_done, ops);
+	rig_close(&r);
+}
+
+static void test_stream_erases_ahead(void **state)
+{
+	enum { SIZE = 5000 }; /* five F103 pages, the last one partly */
+	static uint8_t img[SIZE + 16], other[1024];
+	struct iap_image_hdr h;
+	struct rig r;
+	uint64_t erases;
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, SIZE, 9, &h, 1, 0);
+	memset(&img[SIZE], 0xFF, 16);
+	assert_int_equal(start_flags(&r, 0x80, &h), IAP_ERR_INVAL);
+	erases = r.d.sf.erases;
+	assert_int_equal(start_flags(&r, IAP_START_F_STREAM, &h), 0);
+	/* Only the meta page goes at START. */
+	assert_int_equal(r.d.sf.erases, erases + 1);
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(r.d.sf.erases, erases + 2);
+	/* A frame lost on the line: the next one is answered AGAIN with the
+	 * offset to send from, and nothing is written or erased. */
+	assert_int_equal(write_at(&r, 2048, &img[2048], 1024), IAP_ERR_AGAIN);
+	assert_int_equal(iap_get_le32(r.body), 1024);
+	assert_int_equal(r.d.sf.erases, erases + 2);
+	assert_int_equal(r.srv.state, IAP_STATE_RECEIVING);
+	/* A resend of what is in is acknowledged; other bytes are not. */
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(iap_get_le32(r.body), 1024);
+	memset(other, 0x11, sizeof(other));
+	assert_int_equal(write_at(&r, 0, other, 1024), IAP_ERR_PROTO);
+	for (uint32_t off = 1024; off < SIZE; off += 1024) {
+		uint32_t n =
+			SIZE - off < 1024 ? (SIZE - off + 1) / 2 * 2 : 1024;
+
+		assert_int_equal(write_at(&r, off, &img[off], n), 0);
+		assert_int_equal(iap_get_le32(r.body), off + n);
+	}
+	/* One erase per page the image reaches, each once. */
+	assert_int_equal(r.d.sf.erases, erases + 1 + 5);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, SIZE));
+	/* The page after the image was never touched. */
+	assert_int_equal(sim_flash_wear(&r.d.sf, r.d.layout->app_addr + 5120),
+			 0);
+	rig_close(&r);
+}
+
+static void test_v1_gap_is_a_protocol_error(void **state)
+{
+	static uint8_t img[4096];
+	struct iap_image_hdr h;
+	struct rig r;
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, sizeof(img), 6, &h, 1, 0);
+	assert_int_equal(start(&r, &h), 0);
+	assert_int_equal(write_at(&r, 1024, &img[1024], 1024), IAP_ERR_PROTO);
 	rig_close(&r);
 }
 
@@ -632,6 +761,10 @@ int main(void)
 		cmocka_unit_test(test_stage_only_refuses_app_slot),
 		cmocka_unit_test(test_stage_only_without_stage),
 		cmocka_unit_test(test_app_slot_allowed_by_default),
+		cmocka_unit_test(test_info_v2_window),
+		cmocka_unit_test(test_v1_device_mode),
+		cmocka_unit_test(test_stream_erases_ahead),
+		cmocka_unit_test(test_v1_gap_is_a_protocol_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

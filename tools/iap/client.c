@@ -328,12 +328,19 @@ int iap_client_start(struct iap_client *cl, const struct iap_image_hdr *h)
 int iap_client_start_slot(struct iap_client *cl, uint8_t slot,
 			  const struct iap_image_hdr *h)
 {
+	return iap_client_start_flags(cl, slot, 0, h);
+}
+
+int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
+			   const struct iap_image_hdr *h)
+{
 	uint8_t req[IAP_START_REQ_SIZE];
 	struct iap_info st;
 	uint32_t timeout;
 
 	memset(req, 0, 4);
 	req[0] = slot;
+	req[1] = flags;
 	iap_image_hdr_encode(h, &req[4]);
 	/* Staged, the erases are in the stage slot and its meta region. */
 	st = cl->info;
@@ -341,8 +348,10 @@ int iap_client_start_slot(struct iap_client *cl, uint8_t slot,
 		st.app_addr = st.stage_addr;
 		st.meta_addr = st.stage_meta_addr;
 	}
-	timeout = iap_client_start_timeout_ms(cl->have_info ? &st : NULL,
-					      h->image_size);
+	/* Streaming, the slot's sectors are erased later, with the data. */
+	timeout = iap_client_start_timeout_ms(
+		cl->have_info ? &st : NULL,
+		(flags & IAP_START_F_STREAM) ? 0u : h->image_size);
 	cl->image_size = h->image_size;
 	return iap_client_request(cl, IAP_CMD_START, req, sizeof(req), NULL, 0,
 				  NULL, timeout, IAP_CLIENT_RETRIES);
@@ -417,4 +426,271 @@ const char *iap_client_cmd_name(uint8_t cmd)
 	default:
 		return "?";
 	}
+}
+
+/* Erase estimate of the sectors that start inside [addr, addr + len). */
+static uint64_t sector_starts_ms(const struct iap_info *info, uint32_t addr,
+				 uint32_t len)
+{
+	uint64_t lo = addr, hi = (uint64_t)addr + len, total = 0;
+
+	for (uint8_t i = 0; i < info->region_count; i++) {
+		uint64_t ss = info->regions[i].sector_size;
+		uint64_t rs = info->regions[i].addr;
+		uint64_t re = rs + ss * info->regions[i].count;
+		uint64_t a;
+
+		if (!ss || hi <= rs || lo >= re) {
+			continue;
+		}
+		a = lo > rs ? (lo - rs + ss - 1u) / ss * ss + rs : rs;
+		for (; a < hi && a < re; a += ss) {
+			total += sector_erase_ms((uint32_t)ss);
+		}
+	}
+	return total;
+}
+
+/* One WRITE frame in flight. */
+struct sent {
+	uint32_t off, len;
+};
+
+struct stream {
+	struct iap_client *cl;
+	const struct iap_stream_opts *o;
+	const uint8_t *data;
+	uint32_t len;	   /* padded length */
+	uint32_t acked;	   /* device's next_offset, as far as it told us */
+	uint32_t send_off; /* next byte to send */
+	uint32_t high;	   /* first byte never sent */
+	uint8_t first_seq; /* seq of the stream's first frame */
+	uint8_t epoch_seq; /* first seq sent since the last rewind */
+	struct sent fl[IAP_WINDOW_MAX];
+	unsigned int n_fl;   /* frames in fl, oldest first */
+	uint64_t t_event;    /* last progress (or rewind) */
+	unsigned int silent; /* timeouts in a row */
+};
+
+static int stream_send_one(struct stream *st)
+{
+	struct iap_client *cl = st->cl;
+	uint8_t *payload = &cl->tx_frame[IAP_FRAME_HDR_SIZE];
+	uint32_t n = st->len - st->send_off;
+	int fn;
+
+	if (n > st->o->chunk) {
+		n = st->o->chunk;
+	}
+	iap_put_le32(payload, st->send_off);
+	memcpy(&payload[IAP_WRITE_REQ_HDR], &st->data[st->send_off], n);
+	fn = iap_frame_encode(cl->tx_frame, sizeof(cl->tx_frame), IAP_CMD_WRITE,
+			      (uint8_t)(cl->seq + 1u), payload,
+			      (uint16_t)(n + IAP_WRITE_REQ_HDR));
+	if (fn < 0) {
+		return fn;
+	}
+	cl->seq++;
+	cl->requests++;
+	if (st->send_off < st->high) {
+		cl->resent_bytes += n;
+	}
+	st->fl[st->n_fl].off = st->send_off;
+	st->fl[st->n_fl].len = n;
+	st->n_fl++;
+	st->send_off += n;
+	if (st->send_off > st->high) {
+		st->high = st->send_off;
+	}
+	return send_frame(cl, (size_t)fn);
+}
+
+/* How long the frames in flight may take to be acknowledged. */
+static uint32_t stream_timeout_ms(const struct stream *st)
+{
+	const struct iap_client *cl = st->cl;
+	uint64_t bytes = 0, ms = IAP_CLIENT_TIMEOUT_MS;
+
+	for (unsigned int i = 0; i < st->n_fl; i++) {
+		bytes += st->fl[i].len + IAP_WRITE_REQ_HDR + IAP_FRAME_OVERHEAD;
+		if (cl->have_info) {
+			ms += sector_starts_ms(&cl->info,
+					       st->o->slot_addr + st->fl[i].off,
+					       st->fl[i].len);
+		}
+	}
+	if (st->o->baud) {
+		ms += bytes * 10u * 1000u / st->o->baud;
+	}
+	return ms > 600000u ? 600000u : (uint32_t)ms;
+}
+
+/* Send from off again: every frame in flight after it is void. */
+static void stream_rewind(struct stream *st, uint32_t off)
+{
+	st->send_off = off;
+	st->n_fl = 0;
+	st->epoch_seq = (uint8_t)(st->cl->seq + 1u);
+	st->cl->rewinds++;
+}
+
+static void stream_acked(struct stream *st, uint32_t next)
+{
+	unsigned int k = 0;
+
+	if (next <= st->acked) {
+		return;
+	}
+	st->acked = next;
+	while (k < st->n_fl && st->fl[k].off + st->fl[k].len <= next) {
+		k++;
+	}
+	memmove(st->fl, &st->fl[k], (st->n_fl - k) * sizeof(st->fl[0]));
+	st->n_fl -= k;
+	st->t_event = now_ms();
+	st->silent = 0;
+	if (st->send_off < next) {
+		st->send_off = next; /* a rewind went below what is in */
+		st->n_fl = 0;
+	}
+	if (st->o->progress) {
+		st->o->progress(st->o->ctx, next);
+	}
+}
+
+/* An answer to one of the stream's WRITEs is in cl->dec. */
+static int stream_answer(struct stream *st)
+{
+	struct iap_client *cl = st->cl;
+	const uint8_t *p = cl->dec.buf;
+	uint32_t next;
+	int status;
+
+	if (cl->dec.frame_len < IAP_STATUS_SIZE + 4u) {
+		return IAP_ERR_PROTO;
+	}
+	status = (int16_t)iap_get_le16(p);
+	next = iap_get_le32(&p[IAP_STATUS_SIZE]);
+	if (status > 0 || next > st->len) {
+		return IAP_ERR_PROTO;
+	}
+	if (status == IAP_ERR_AGAIN) {
+		/* Frames sent before the last rewind report the same gap. */
+		if ((uint8_t)(cl->dec.seq - st->epoch_seq) < 128u &&
+		    next < st->send_off) {
+			stream_acked(st, next);
+			stream_rewind(st, st->acked);
+		}
+		return 0;
+	}
+	if (status) {
+		cl->answered = 1;
+		return status;
+	}
+	stream_acked(st, next);
+	return 0;
+}
+
+int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
+		      const struct iap_stream_opts *o, uint32_t *acked)
+{
+	struct stream st;
+	unsigned int window = o->window;
+	int err = 0;
+
+	if (window < 1u) {
+		window = 1u;
+	}
+	if (window > IAP_WINDOW_MAX) {
+		window = IAP_WINDOW_MAX;
+	}
+	if (!o->chunk || o->chunk + IAP_WRITE_REQ_HDR > IAP_FRAME_MAX_PAYLOAD ||
+	    (cl->have_info &&
+	     o->chunk + IAP_WRITE_REQ_HDR > cl->info.max_payload)) {
+		return IAP_ERR_OVERFLOW;
+	}
+	memset(&st, 0, sizeof(st));
+	st.cl = cl;
+	st.o = o;
+	st.data = data;
+	st.len = len;
+	st.first_seq = (uint8_t)(cl->seq + 1u);
+	st.epoch_seq = st.first_seq;
+	st.t_event = now_ms();
+	cl->answered = 0;
+	drop_input(cl);
+	while (st.acked < st.len) {
+		uint64_t t, deadline;
+		int n;
+
+		if (o->cancel && o->cancel(o->ctx)) {
+			err = IAP_ERR_CANCELED;
+			break;
+		}
+		while (st.n_fl < window && st.send_off < st.len) {
+			err = stream_send_one(&st);
+			if (err) {
+				goto out;
+			}
+		}
+		/* Answers already read first, then the line. */
+		while (cl->in_pos < cl->in_len) {
+			size_t used = 0;
+			int r = iap_dec_sink(&cl->dec, &cl->in[cl->in_pos],
+					     cl->in_len - cl->in_pos, &used);
+
+			cl->in_pos += used;
+			if (r != IAP_DEC_FRAME) {
+				continue;
+			}
+			if (cl->dec.cmd != (IAP_CMD_WRITE | IAP_CMD_RESP) ||
+			    (uint8_t)(cl->dec.seq - st.first_seq) >
+				    (uint8_t)(cl->seq - st.first_seq)) {
+				cl->stale++;
+				continue;
+			}
+			err = stream_answer(&st);
+			if (err) {
+				goto out;
+			}
+			if (st.n_fl < window && st.send_off < st.len) {
+				break; /* room in the window: send first */
+			}
+		}
+		if (cl->in_pos < cl->in_len || st.acked >= st.len) {
+			continue;
+		}
+		cl->in_pos = 0;
+		cl->in_len = 0;
+		t = now_ms();
+		deadline = st.t_event + stream_timeout_ms(&st);
+		if (t >= deadline) {
+			cl->timeouts++;
+			if (++st.silent > IAP_CLIENT_RETRIES) {
+				err = IAP_ERR_TIMEDOUT;
+				break;
+			}
+			drop_input(cl);
+			stream_rewind(&st, st.acked);
+			st.t_event = t;
+			continue;
+		}
+		n = cl->read(cl->ctx, cl->in, sizeof(cl->in),
+			     (uint32_t)(deadline - t));
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if ((size_t)n > sizeof(cl->in)) {
+			err = IAP_ERR_IO;
+			break;
+		}
+		cl->rx_bytes += (uint64_t)n;
+		cl->in_len = (size_t)n;
+	}
+out:
+	if (acked) {
+		*acked = st.acked;
+	}
+	return err;
 }

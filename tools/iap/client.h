@@ -59,6 +59,8 @@ struct iap_client {
 
 	/* Statistics over the client's life. */
 	uint32_t requests, resends, stale, timeouts;
+	uint32_t rewinds;      /* stream: sent again from the device's offset */
+	uint64_t resent_bytes; /* stream: data bytes sent more than once */
 	uint64_t tx_bytes, rx_bytes;
 };
 
@@ -159,6 +161,47 @@ uint32_t iap_client_start_timeout_ms(const struct iap_info *info,
  * 256 KiB). Returns milliseconds.
  */
 uint32_t iap_client_finish_timeout_ms(uint32_t image_size);
+
+/* Progress of a stream: bytes the device has acknowledged so far. */
+typedef void (*iap_stream_progress_fn)(void *ctx, uint32_t acked);
+/* Polled between frames: nonzero stops the stream (IAP_ERR_CANCELED). */
+typedef int (*iap_stream_cancel_fn)(void *ctx);
+
+struct iap_stream_opts {
+	uint32_t chunk;	    /* data bytes per WRITE: a multiple of write_size */
+	uint32_t window;    /* frames in flight (1 = stop and wait) */
+	uint32_t baud;	    /* line rate, for the timeouts (0: unknown) */
+	uint32_t slot_addr; /* where the payload goes (erase estimates) */
+	iap_stream_progress_fn progress;
+	iap_stream_cancel_fn cancel;
+	void *ctx;
+};
+
+/**
+ * iap_client_stream() - protocol v2: send the len bytes of data (padded to
+ * the write unit) after a START with IAP_START_F_STREAM, keeping up to
+ * o->window WRITE frames in flight. The device acknowledges each frame
+ * with its next_offset (cumulative); an IAP_ERR_AGAIN answer (a frame was
+ * lost before) or silence past the timeout sends again from the device's
+ * next_offset. The timeout counts the line time of the bytes in flight and
+ * the erase time of every sector they start (from the INFO geometry).
+ * *acked (may be NULL) receives the bytes acknowledged, also on failure.
+ * Returns 0, the device's refusal of a WRITE (cl->answered 1),
+ * IAP_ERR_TIMEDOUT after IAP_CLIENT_RETRIES + 1 silent timeouts in a row,
+ * IAP_ERR_PROTO for an answer that makes no sense, IAP_ERR_CANCELED, or
+ * the transport's error.
+ */
+int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
+		      const struct iap_stream_opts *o, uint32_t *acked);
+
+/**
+ * iap_client_start_flags() - START into slot with v2 flags
+ * (IAP_START_F_*; 0 is iap_client_start_slot()). With
+ * IAP_START_F_STREAM the device erases only the meta region here, so the
+ * timeout covers that alone. Returns as iap_client_start().
+ */
+int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
+			   const struct iap_image_hdr *h);
 
 /**
  * iap_client_cmd_name() - "INFO", "START" ... for a command byte.

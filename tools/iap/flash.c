@@ -33,7 +33,9 @@ struct flash_opts {
 	const char *file;
 	uint32_t baud;
 	uint32_t wait_ms;
-	uint32_t chunk; /* 0: as large as the device takes */
+	uint32_t chunk;	 /* 0: as large as the device takes */
+	uint32_t proto;	 /* 0: the best the device speaks; 1 or 2 */
+	uint32_t window; /* 0: what the device announces */
 	int no_boot;
 	int force;
 	int quiet;
@@ -83,6 +85,13 @@ static void usage(FILE *out)
 		"  -c, --chunk N     at most N data bytes per WRITE (default: "
 		"the most the\n"
 		"                    device accepts)\n"
+		"      --proto N     1: one WRITE at a time (protocol v1); 2: "
+		"a window of\n"
+		"                    WRITEs in flight, erase as the data "
+		"arrives (default:\n"
+		"                    2 when the device speaks it)\n"
+		"      --window N    at most N WRITEs in flight (default: the "
+		"device's window)\n"
 		"      --slot SLOT   app (default): replace the application "
 		"directly;\n"
 		"                    stage: receive into the staging slot "
@@ -121,6 +130,8 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		{"baud", required_argument, NULL, 'b'},
 		{"wait", required_argument, NULL, 'w'},
 		{"chunk", required_argument, NULL, 'c'},
+		{"proto", required_argument, NULL, 'P'},
+		{"window", required_argument, NULL, 'W'},
 		{"no-boot", no_argument, NULL, 'N'},
 		{"slot", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
@@ -148,6 +159,19 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 			break;
 		case 'c':
 			r = opt_u32("chunk", optarg, &o->chunk, 1);
+			break;
+		case 'P':
+			r = opt_u32("proto", optarg, &o->proto, 1);
+			if (!r && o->proto > 2u) {
+				fprintf(stderr,
+					"iap flash: --proto is 1 or 2, not "
+					"'%s'\n",
+					optarg);
+				r = EXIT_USAGE;
+			}
+			break;
+		case 'W':
+			r = opt_u32("window", optarg, &o->window, 1);
 			break;
 		case 'N':
 			o->no_boot = 1;
@@ -303,6 +327,148 @@ static void progress_update(struct progress *p, uint32_t done)
 	}
 }
 
+/* Protocol v2 when the device speaks it and the user did not ask for v1. */
+static int use_stream(const struct flash_opts *o, const struct iap_info *in)
+{
+	return o->proto != 1u && in->proto_version >= 2u &&
+	       (in->caps & IAP_CAP_STREAM);
+}
+
+static unsigned int stream_window(const struct flash_opts *o,
+				  const struct iap_info *in)
+{
+	unsigned int w = in->window ? in->window : 1u;
+
+	if (o->window && o->window < w) {
+		w = o->window;
+	}
+	return w;
+}
+
+static void interrupted_msg(const struct progress *prog,
+			    const struct flash_opts *o, uint32_t off)
+{
+	if (prog->on && prog->tty) {
+		fputc('\n', stderr);
+	}
+	fprintf(stderr,
+		o->slot == IAP_SLOT_STAGE
+			? "iap flash: interrupted at offset %lu; nothing is "
+			  "staged, the installed application is untouched\n"
+			: "iap flash: interrupted at offset %lu; the device "
+			  "has "
+			  "no application now and stays in its bootloader\n",
+		(unsigned long)off);
+}
+
+/* v1: one WRITE at a time. Returns 0 or -1 (said). */
+static int send_v1(struct iap_client *cl, struct iap_serial *port,
+		   const struct flash_opts *o, const struct iap_image_hdr *h,
+		   const uint8_t *buf, uint32_t padded, uint32_t chunk,
+		   struct progress *prog)
+{
+	uint32_t off = 0;
+	char what[64];
+	int err;
+
+	while (off < padded) {
+		uint32_t n = padded - off < chunk ? padded - off : chunk;
+		uint32_t next = 0;
+
+		if (interrupted) {
+			iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0,
+					   NULL, IAP_CLIENT_TIMEOUT_MS, 0);
+			interrupted_msg(prog, o, off);
+			return -1;
+		}
+		err = iap_client_write(cl, off, &buf[off], (uint16_t)n, &next);
+		if (err) {
+			if (prog->on && prog->tty) {
+				fputc('\n', stderr);
+			}
+			snprintf(what, sizeof(what), "WRITE at offset %lu",
+				 (unsigned long)off);
+			iap_dev_report("iap flash", cl, port, o->port, "WRITE",
+				       what, err);
+			return -1;
+		}
+		if (next != off + n) {
+			if (prog->on && prog->tty) {
+				fputc('\n', stderr);
+			}
+			fprintf(stderr,
+				"iap flash: the device expects offset %lu "
+				"after WRITE at offset %lu (%lu bytes)\n",
+				(unsigned long)next, (unsigned long)off,
+				(unsigned long)n);
+			return -1;
+		}
+		off += n;
+		progress_update(prog,
+				off < h->image_size ? off : h->image_size);
+	}
+	return 0;
+}
+
+struct stream_ui {
+	struct progress *prog;
+	uint32_t size;
+};
+
+static void stream_progress(void *ctx, uint32_t acked)
+{
+	struct stream_ui *ui = ctx;
+
+	progress_update(ui->prog, acked < ui->size ? acked : ui->size);
+}
+
+static int stream_cancel(void *ctx)
+{
+	(void)ctx;
+	return interrupted != 0;
+}
+
+/* v2: a window of WRITEs in flight. Returns 0 or -1 (said). */
+static int send_stream(struct iap_client *cl, struct iap_serial *port,
+		       const struct flash_opts *o,
+		       const struct iap_image_hdr *h, const uint8_t *buf,
+		       uint32_t padded, uint32_t chunk, struct progress *prog)
+{
+	struct iap_stream_opts so;
+	struct stream_ui ui = {prog, h->image_size};
+	uint32_t acked = 0;
+	char what[64];
+	int err;
+
+	memset(&so, 0, sizeof(so));
+	so.chunk = chunk;
+	so.window = stream_window(o, &cl->info);
+	so.baud = o->baud;
+	so.slot_addr = o->slot == IAP_SLOT_STAGE ? cl->info.stage_addr
+						 : cl->info.app_addr;
+	so.progress = stream_progress;
+	so.cancel = stream_cancel;
+	so.ctx = &ui;
+	err = iap_client_stream(cl, buf, padded, &so, &acked);
+	if (err == IAP_ERR_CANCELED) {
+		iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0, NULL,
+				   IAP_CLIENT_TIMEOUT_MS, 0);
+		interrupted_msg(prog, o, acked);
+		return -1;
+	}
+	if (err) {
+		if (prog->on && prog->tty) {
+			fputc('\n', stderr);
+		}
+		snprintf(what, sizeof(what), "WRITE at offset %lu",
+			 (unsigned long)acked);
+		iap_dev_report("iap flash", cl, port, o->port, "WRITE", what,
+			       err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The transfer proper: START, WRITEs, FINISH. Returns 0 or -1 (said). */
 static int transfer(struct iap_client *cl, struct iap_serial *port,
 		    const struct flash_opts *o, const struct iap_image_hdr *h,
@@ -312,11 +478,10 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	uint32_t ws = in->write_size;
 	uint32_t chunk = in->max_payload - IAP_WRITE_REQ_HDR;
 	uint32_t padded = (h->image_size + ws - 1u) / ws * ws;
+	int stream = use_stream(o, in);
 	uint64_t t_start, t_written, t_done;
 	struct progress prog;
 	uint8_t *buf;
-	uint32_t off = 0;
-	char what[64];
 	int err;
 
 	if (o->chunk && o->chunk < chunk) {
@@ -340,7 +505,8 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	memcpy(buf, payload, h->image_size);
 
 	t_start = now_ms();
-	err = iap_client_start_slot(cl, o->slot, h);
+	err = iap_client_start_flags(cl, o->slot,
+				     stream ? IAP_START_F_STREAM : 0u, h);
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
 			       err);
@@ -349,55 +515,14 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	}
 	t_written = now_ms();
 	progress_start(&prog, o, h->image_size);
-	while (off < padded) {
-		uint32_t n = padded - off < chunk ? padded - off : chunk;
-		uint32_t next = 0;
-
-		if (interrupted) {
-			if (prog.on && prog.tty) {
-				fputc('\n', stderr);
-			}
-			iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0,
-					   NULL, IAP_CLIENT_TIMEOUT_MS, 0);
-			fprintf(stderr,
-				o->slot == IAP_SLOT_STAGE
-					? "iap flash: interrupted at offset "
-					  "%lu; nothing is staged, the "
-					  "installed application is untouched\n"
-					: "iap flash: interrupted at offset "
-					  "%lu; the device has no application "
-					  "now and stays in its bootloader\n",
-				(unsigned long)off);
-			free(buf);
-			return -1;
-		}
-		err = iap_client_write(cl, off, &buf[off], (uint16_t)n, &next);
-		if (err) {
-			if (prog.on && prog.tty) {
-				fputc('\n', stderr);
-			}
-			snprintf(what, sizeof(what), "WRITE at offset %lu",
-				 (unsigned long)off);
-			iap_dev_report("iap flash", cl, port, o->port, "WRITE",
-				       what, err);
-			free(buf);
-			return -1;
-		}
-		if (next != off + n) {
-			if (prog.on && prog.tty) {
-				fputc('\n', stderr);
-			}
-			fprintf(stderr,
-				"iap flash: the device expects offset %lu "
-				"after WRITE at offset %lu (%lu bytes)\n",
-				(unsigned long)next, (unsigned long)off,
-				(unsigned long)n);
-			free(buf);
-			return -1;
-		}
-		off += n;
-		progress_update(&prog,
-				off < h->image_size ? off : h->image_size);
+	if (stream) {
+		err = send_stream(cl, port, o, h, buf, padded, chunk, &prog);
+	} else {
+		err = send_v1(cl, port, o, h, buf, padded, chunk, &prog);
+	}
+	if (err) {
+		free(buf);
+		return -1;
 	}
 	free(buf);
 	t_done = now_ms();
@@ -426,12 +551,23 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 			       "UART)\n",
 			       (unsigned long)o->baud);
 		}
-		printf("  erase %.2f s, transfer %.2f s, verify and commit "
-		       "%.2f s; %lu resends\n",
-		       (double)(t_written - t_start) / 1000.0,
-		       (double)(t_done - t_written) / 1000.0,
-		       (double)(t_end - t_done) / 1000.0,
-		       (unsigned long)cl->resends);
+		if (stream) {
+			printf("  protocol v2, window %u x %lu bytes: start "
+			       "%.2f s, transfer and erase %.2f s, verify and "
+			       "commit %.2f s; %lu bytes sent again\n",
+			       stream_window(o, in), (unsigned long)chunk,
+			       (double)(t_written - t_start) / 1000.0,
+			       (double)(t_done - t_written) / 1000.0,
+			       (double)(t_end - t_done) / 1000.0,
+			       (unsigned long)cl->resent_bytes);
+		} else {
+			printf("  protocol v1: erase %.2f s, transfer %.2f s, "
+			       "verify and commit %.2f s; %lu resends\n",
+			       (double)(t_written - t_start) / 1000.0,
+			       (double)(t_done - t_written) / 1000.0,
+			       (double)(t_end - t_done) / 1000.0,
+			       (unsigned long)cl->resends);
+		}
 	}
 	return 0;
 }
