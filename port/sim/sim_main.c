@@ -42,6 +42,8 @@ struct opts {
 	uint32_t latency_us;
 	int ring_set;
 	uint32_t ring;
+	int announce_set;
+	uint32_t announce;
 	uint32_t drop_ppm, flip_ppm, dup_ppm;
 	uint64_t fault_seed;
 	uint32_t proto;
@@ -128,6 +130,10 @@ static void usage(FILE *out)
 	      "                        board's); with --baud, bytes that find "
 	      "it full\n"
 	      "                        while the flash is busy are lost\n"
+	      "      --announce-ring N tell the host (INFO) the ring holds N "
+	      "bytes: a\n"
+	      "                        larger window than fits, to see what "
+	      "it costs\n"
 	      "      --drop P, --flip P, --dup P\n"
 	      "                        line faults: probability per byte "
 	      "(each way) that\n"
@@ -230,6 +236,7 @@ enum {
 	OPT_DUP,
 	OPT_FAULT_SEED,
 	OPT_PROTO,
+	OPT_ANNOUNCE,
 };
 
 static const struct option long_opts[] = {
@@ -253,6 +260,7 @@ static const struct option long_opts[] = {
 	{"dup", required_argument, NULL, OPT_DUP},
 	{"fault-seed", required_argument, NULL, OPT_FAULT_SEED},
 	{"proto", required_argument, NULL, OPT_PROTO},
+	{"announce-ring", required_argument, NULL, OPT_ANNOUNCE},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -344,6 +352,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_FAULT_SEED:
 			bad = parse_u64(optarg, UINT64_MAX, &o->fault_seed);
+			break;
+		case OPT_ANNOUNCE:
+			bad = parse_u32(optarg, &o->announce);
+			o->announce_set = 1;
 			break;
 		case OPT_PROTO:
 			bad = parse_u32(optarg, &o->proto) ||
@@ -540,7 +552,9 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	cfg.server.scratch_size = (uint32_t)sizeof(scratch);
 	cfg.server.send = sim_link_send;
 	cfg.server.send_ctx = l;
-	cfg.server.rx_ring = o->ring_set ? o->ring : f->board->rx_ring;
+	cfg.server.rx_ring = o->announce_set ? o->announce
+			     : o->ring_set   ? o->ring
+					     : f->board->rx_ring;
 	cfg.server.proto_v1 = o->proto == 1u;
 	cfg.hello_ms = o->hello_ms;
 	cfg.idle_ms = o->idle_ms;

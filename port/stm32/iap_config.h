@@ -45,5 +45,8 @@
 #if (IAP_CFG_RX_RING & (IAP_CFG_RX_RING - 1)) != 0 || IAP_CFG_RX_RING < 64
 #error "IAP_CFG_RX_RING: a power of two, at least 64"
 #endif
+#if IAP_CFG_RX_RING > 32768
+#error "IAP_CFG_RX_RING: the DMA counts at most 65535 bytes (NDTR)"
+#endif
 
 #endif /* IAP_CONFIG_H */

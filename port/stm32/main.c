@@ -46,6 +46,7 @@ static const struct iap_loader_cfg loader_cfg = {
 			.scratch_size = sizeof(scratch),
 			.send = send_line,
 			.send_ctx = 0,
+			.rx_ring = IAP_CFG_RX_RING,
 		},
 	.hello_ms = IAP_CFG_HELLO_MS,
 	.idle_ms = IAP_CFG_IDLE_MS,

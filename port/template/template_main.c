@@ -50,6 +50,9 @@ static const struct iap_loader_cfg cfg = {
 			.scratch = scratch,
 			.scratch_size = sizeof(scratch),
 			.send = send_line,
+			/* Bytes your receive ring (DMA) holds while the flash
+			 * is busy: sizes the protocol v2 window. */
+			.rx_ring = 0,
 		},
 	.hello_ms = 500,  /* with a valid image: listen this long for a host */
 	.idle_ms = 30000, /* update mode with a valid image: then boot it */

@@ -359,11 +359,13 @@ static void write_rules(const char *board)
 	/* Same offset, other bytes. */
 	memset(other, 0x5A, sizeof(other));
 	assert_int_equal(iap_stage_write(&r.w, 0, other, 64), IAP_ERR_PROTO);
-	/* A gap, and a chunk reaching back below next_off and past it. */
+	/* A gap (bytes lost before it): send again from next_off. */
 	assert_int_equal(iap_stage_write(&r.w, 2048, &img[2048], 64),
 			 IAP_ERR_AGAIN);
-	assert_int_equal(iap_stage_write(&r.w, 1024 - 64, &img[1024 - 64], 128),
+	/* Reaching back below next_off and past it, other bytes below. */
+	assert_int_equal(iap_stage_write(&r.w, 1024 - 64, other, 128),
 			 IAP_ERR_PROTO);
+	assert_int_equal(r.w.next_off, 1024);
 	/* Misaligned offset or length, by less than a unit. */
 	assert_int_equal(iap_stage_write(&r.w, 1024 + ws / 2, img, 64),
 			 IAP_ERR_ALIGN);
@@ -379,8 +381,12 @@ static void write_rules(const char *board)
 	assert_int_equal(finish(&r), IAP_ERR_PROTO);
 	assert_int_equal(r.w.state, IAP_WRITER_RECEIVING);
 	assert_int_equal(r.w.next_off, 1024);
-	/* None of that was programmed: the rest goes in and verifies. */
-	assert_int_equal(iap_stage_write(&r.w, 1024, &img[1024], 3072), 0);
+	/* None of that was programmed: the rest goes in, in a chunk that
+	 * starts below next_off with the same bytes there, and verifies. */
+	assert_int_equal(
+		iap_stage_write(&r.w, 1024 - 64, &img[1024 - 64], 3072 + 64),
+		0);
+	assert_int_equal(r.w.next_off, 4096);
 	assert_int_equal(iap_stage_finish(&r.w, scratch, 8, LOADER_VER),
 			 IAP_ERR_INVAL);
 	assert_int_equal(finish(&r), 0);

@@ -470,7 +470,33 @@ struct stream {
 	unsigned int n_fl;   /* frames in fl, oldest first */
 	uint64_t t_event;    /* last progress (or rewind) */
 	unsigned int silent; /* timeouts in a row */
+	uint32_t chunk;	     /* data bytes per frame now */
+	uint32_t min_chunk;  /* smallest it shrinks to */
+	unsigned int clean;  /* frames acknowledged since the last rewind */
 };
+
+/* Frames on this line keep failing: make them shorter. */
+static void stream_shrink(struct stream *st)
+{
+	uint32_t ws = st->cl->have_info && st->cl->info.write_size
+			      ? st->cl->info.write_size
+			      : 1u;
+	uint32_t c = st->chunk / 2u / ws * ws;
+
+	st->chunk = c > st->min_chunk ? c : st->min_chunk;
+	st->clean = 0;
+}
+
+/* A run of clean frames: back towards the full size. */
+static void stream_grow(struct stream *st)
+{
+	if (++st->clean >= 16u && st->chunk < st->o->chunk) {
+		uint32_t c = st->chunk * 2u;
+
+		st->chunk = c < st->o->chunk ? c : st->o->chunk;
+		st->clean = 0;
+	}
+}
 
 static int stream_send_one(struct stream *st)
 {
@@ -479,8 +505,8 @@ static int stream_send_one(struct stream *st)
 	uint32_t n = st->len - st->send_off;
 	int fn;
 
-	if (n > st->o->chunk) {
-		n = st->o->chunk;
+	if (n > st->chunk) {
+		n = st->chunk;
 	}
 	iap_put_le32(payload, st->send_off);
 	memcpy(&payload[IAP_WRITE_REQ_HDR], &st->data[st->send_off], n);
@@ -532,6 +558,7 @@ static void stream_rewind(struct stream *st, uint32_t off)
 	st->n_fl = 0;
 	st->epoch_seq = (uint8_t)(st->cl->seq + 1u);
 	st->cl->rewinds++;
+	stream_shrink(st);
 }
 
 static void stream_acked(struct stream *st, uint32_t next)
@@ -544,6 +571,7 @@ static void stream_acked(struct stream *st, uint32_t next)
 	st->acked = next;
 	while (k < st->n_fl && st->fl[k].off + st->fl[k].len <= next) {
 		k++;
+		stream_grow(st);
 	}
 	memmove(st->fl, &st->fl[k], (st->n_fl - k) * sizeof(st->fl[0]));
 	st->n_fl -= k;
@@ -617,6 +645,11 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 	st.first_seq = (uint8_t)(cl->seq + 1u);
 	st.epoch_seq = st.first_seq;
 	st.t_event = now_ms();
+	st.chunk = o->chunk;
+	st.min_chunk = o->chunk < 256u ? o->chunk : 256u;
+	if (cl->have_info && cl->info.write_size > 1u) {
+		st.min_chunk -= st.min_chunk % cl->info.write_size;
+	}
 	cl->answered = 0;
 	drop_input(cl);
 	while (st.acked < st.len) {
@@ -667,6 +700,7 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 		if (t >= deadline) {
 			cl->timeouts++;
 			if (++st.silent > IAP_CLIENT_RETRIES) {
+				cl->tries = st.silent;
 				err = IAP_ERR_TIMEDOUT;
 				break;
 			}

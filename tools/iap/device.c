@@ -116,10 +116,11 @@ void iap_dev_print(const struct iap_info *in)
 /* The geometry the transfer depends on; no --force skips these. */
 int iap_dev_check(const char *me, const struct iap_info *in)
 {
-	if (in->proto_version != IAP_PROTO_VERSION) {
+	/* Every version answers v1 requests; later ones add to them. */
+	if (in->proto_version < 1u) {
 		fprintf(stderr,
 			"%s: the device speaks protocol v%u, this iap "
-			"speaks v%u\n",
+			"speaks v1 to v%u\n",
 			me, in->proto_version, IAP_PROTO_VERSION);
 		return -1;
 	}

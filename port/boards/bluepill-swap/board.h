@@ -18,10 +18,11 @@
 #define F1_FLASH_LATENCY 2 /* 48 MHz < SYSCLK <= 72 MHz (RM0008 3.3.3) */
 
 /*
- * Receive ring: at 115200 baud, 512 bytes are 44 ms of line, longer than a
- * 1 KiB page erase (20-40 ms); the host waits for each answer anyway.
+ * Receive ring, filled by DMA while the CPU stalls on the flash: protocol
+ * v2 keeps as many frames in flight as it holds (INFO window: 4096 / 1038
+ * = 3), and at 921600 baud a 40 ms page erase is 3.7 KB of line.
  */
-#define IAP_CFG_RX_RING	    512
+#define IAP_CFG_RX_RING	    4096
 #define IAP_CFG_MAX_PAYLOAD 1028 /* 1 KiB of data per WRITE + offset */
 
 #define BOARD_LED_PORT	     2 /* C */

@@ -27,10 +27,13 @@
 #define F4_USART_RX_PIN 7
 
 /*
- * A 128 KiB sector erase takes 1-2 s with the CPU stalled; the host waits
- * for the answer to START, so the ring only has to cover a frame.
+ * Receive ring, filled by DMA while the CPU stalls on the flash: a 128 KiB
+ * sector erase takes 1-2 s, 11.5-23 KB of line at 115200 baud. Protocol v2
+ * keeps as many frames in flight as it holds (INFO window: 32768 / 4110 =
+ * 7). 32 KiB is the largest power of two one DMA stream can count (NDTR is
+ * 16 bits).
  */
-#define IAP_CFG_RX_RING	    2048
+#define IAP_CFG_RX_RING	    32768
 #define IAP_CFG_MAX_PAYLOAD 4100 /* 4 KiB of data per WRITE + offset */
 
 #define BOARD_LED_PORT	     3 /* D */
