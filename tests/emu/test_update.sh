@@ -53,8 +53,23 @@ emu_says "app entered at $(printf '0x%08x' $((IAP_APP_ADDR + 0x200)))"
 emu_says " 0 overruns"
 no_violations "large image"
 slot_equals "$WORK/big.bin" "$WORK/dump3.bin" || fail "large image: slot differs"
-ok "$IAP_BOARD: $((big / 1024)) KiB through the real bootloader: $(grep -o '[0-9.]* KiB/s, [0-9]*% of' "$WORK/flash3.log") the line rate, $(grep -o '[0-9]* resends' "$WORK/flash3.log")"
+grep -Eq "protocol v2, window [2-9]" "$WORK/flash3.log" ||
+	{ cat "$WORK/flash3.log"; fail "large image: not sent with a protocol v2 window"; }
+ok "$IAP_BOARD: $((big / 1024)) KiB through the real bootloader, protocol v2 ($(grep -Eo 'window [0-9]+ x [0-9]+' "$WORK/flash3.log"), sectors erased as the data arrives): $(grep -o '[0-9.]* KiB/s, [0-9]*% of' "$WORK/flash3.log") the line rate, $(grep -o '[0-9]* bytes sent again' "$WORK/flash3.log")"
 grep "boot:" "$EMU_LOG"
+
+# A v1 host (one WRITE at a time, everything erased at START) against the
+# same bootloader.
+start_emu "$WORK/emu4.log" --flash "$FLASH" --request-update \
+	--dump "$WORK/dump4.bin" --strict
+"$IAP" flash --port "$EMU_PTY" --proto 1 "$WORK/app.iap" >"$WORK/flash4.log" 2>&1 ||
+	{ cat "$WORK/flash4.log"; fail "iap flash --proto 1"; }
+wait_emu
+[ "$EMU_RC" -eq 0 ] || fail "iap-emu exit $EMU_RC (v1 host)"
+grep -q "protocol v1: erase" "$WORK/flash4.log" || fail "--proto 1 did not speak v1"
+no_violations "v1 host"
+slot_equals "$APP_BIN" "$WORK/dump4.bin" || fail "v1 host: slot differs"
+ok "$IAP_BOARD: a v1 host updates the v2 bootloader"
 
 # Power-up without a host: the committed image boots after the hello window.
 run_emu "$WORK/emu2.log" --flash "$FLASH" --strict --no-pty
