@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: figures, not pass/fail. Footprint of every bootloader build,
-# update throughput through the simulator on a paced 115200 baud line with
-# the datasheet flash timings, and (when the board emulator is built) the
+# update throughput through the simulator on a paced line with adapter
+# latency and the datasheet flash timings, protocol v1 against v2, and
+# (when the board emulator is built) the
 # instructions from reset to the application's first instruction.
 set -euo pipefail
 
@@ -31,48 +32,93 @@ for elf in "$BUILD"/firmware/*/iapboot-*.elf; do
 done
 [ $found -eq 1 ] || echo "| (firmware not built: arm-none-eabi-gcc missing) | | | | |"
 
-echo
-echo "## Update throughput, simulator, 115200 baud 8N1 (11,520 B/s line rate)"
-echo
-echo "Paced pty, flash busy times from the datasheet (iap-sim --timing);"
-echo "stop-and-wait protocol v1, largest frame the device accepts."
-echo
-echo "| board | image | erase | transfer | total | throughput | of line rate |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-bench_board() {
+# run_update BOARD IMAGE.iap SIZE BAUD LATENCY_MS PROTO: one whole update
+# (hello to boot) into iap-sim --timing; prints "seconds busy_ms resent".
+run_update() {
+	local board=$1 iap=$2 size=$3 baud=$4 lat=$5 proto=$6
+	rm -f "$WORK/u.flash"
+	"$SIM" --board "$board" --flash "$WORK/u.flash" --baud "$baud" \
+		--latency "$lat" --timing --idle-ms 0 >"$WORK/u.log" 2>&1 &
+	SIM_PID=$!
+	local pty=
+	for _ in $(seq 100); do
+		pty=$(sed -n 's/^iap-sim: pty //p' "$WORK/u.log")
+		[ -n "$pty" ] && break
+		sleep 0.05
+	done
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$IAP" flash --port "$pty" --baud "$baud" --proto "$proto" "$iap" >"$WORK/u.out" 2>&1 || true
+	t1=$(date +%s.%N)
+	wait $SIM_PID || true
+	SIM_PID=
+	local busy resent
+	busy=$(sed -n 's/.*busy \([0-9]*\) ms.*/\1/p' "$WORK/u.log" | tail -1)
+	resent=$(sed -n 's/.*; \([0-9]*\) bytes sent again/\1/p; s/.*; \([0-9]*\) resends/\1/p' "$WORK/u.out")
+	grep -q "verified and committed" "$WORK/u.out" || busy=FAIL
+	echo "$(echo "$t1 - $t0" | bc) ${busy:-0} ${resent:-0}"
+}
+
+make_image() {
 	local board=$1 app=$2 ramtop=$3 size=$4
 	{
 		le32 "$ramtop"
 		le32 $((app + 0x201))
 		head -c $((size - 8)) /dev/urandom
-	} >"$WORK/$board.bin"
-	"$IAP" pack --addr "$app" --version 1.0.0 -o "$WORK/$board.iap" "$WORK/$board.bin" >/dev/null
-	"$SIM" --board "$board" --flash "$WORK/$board.flash" --baud 115200 --timing \
-		>"$WORK/$board.log" 2>&1 &
-	SIM_PID=$!
-	local pty=
-	for _ in $(seq 100); do
-		pty=$(sed -n 's/^iap-sim: pty //p' "$WORK/$board.log")
-		[ -n "$pty" ] && break
-		sleep 0.05
-	done
-	"$IAP" flash --port "$pty" "$WORK/$board.iap" >"$WORK/$board.out" 2>&1
-	wait $SIM_PID || true
-	SIM_PID=
-	# "verified and committed: 40.0 KiB in 5.6 s (7.1 KiB/s, 63% of ...)"
-	# "  erase 0.85 s, transfer 4.77 s, verify and commit 0.01 s; 0 resends"
-	awk -v b="$board" -v n="$size" '
-		/verified and committed:/ {
-			total = $7; rate = $9; sub(/\(/, "", rate); pct = $11
-		}
-		/erase .* transfer/ { erase = $2; xfer = $5 }
-		END {
-			printf "| %s | %d B | %s s | %s s | %s s | %s KiB/s | %s |\n",
-				b, n, erase, xfer, total, rate, pct
-		}' "$WORK/$board.out"
+	} >"$WORK/$board-$size.bin"
+	"$IAP" pack --addr "$app" --version 1.0.0 -o "$WORK/$board-$size.iap" \
+		"$WORK/$board-$size.bin" >/dev/null
 }
-bench_board f103c8 0x08004000 0x20005000 $((48 * 1024))
-bench_board f407vg 0x08008000 0x20020000 $((256 * 1024))
+
+# row BOARD SIZE BAUD LAT PROTO: one table row. Of the bound: the time the
+# slower of the line (image bytes at 10 bits each) and the flash (its busy
+# time in the datasheet model) needs, over the whole update's time.
+row() {
+	local board=$1 size=$2 baud=$3 lat=$4 proto=$5 r
+	r=$(run_update "$board" "$WORK/$board-$size.iap" "$size" "$baud" "$lat" "$proto")
+	echo "$r" | awk -v b="$board" -v n="$size" -v baud="$baud" -v lat="$lat" -v p="$proto" '{
+		t = $1; busy = $2 / 1000.0; line = n * 10.0 / baud
+		if ($2 == "FAIL") { printf "| %s | %d KiB | %d | %d ms | v%s | failed | | | |\n", b, n / 1024, baud, lat, p; exit }
+		bound = (line > busy) ? line : busy
+		printf "| %s | %d KiB | %d | %d ms | v%s | %.2f s | %.0f%% | %.0f%% (%s) | %d |\n",
+			b, n / 1024, baud, lat, p, t, 100 * line / t, 100 * bound / t,
+			(line > busy ? "line" : "flash"), $3 }'
+}
+
+echo
+echo "## Update throughput, simulator: protocol v1 and v2, 1 and 16 ms adapter latency"
+echo
+echo "Whole update (iap flash from start to exit: hello, START, data, FINISH,"
+echo "BOOT) into iap-sim --timing on a paced pty with --latency each way."
+echo "'of line': image bytes at 10 bits/byte over the time; 'of bound': the"
+echo "slower of the line and the flash's datasheet busy time, over the time."
+echo
+echo "| board | image | baud | latency | protocol | time | of line | of bound | bytes resent |"
+echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
+make_image f103c8 0x08004000 0x20005000 $((48 * 1024))
+make_image f407vg 0x08008000 0x20020000 $((256 * 1024))
+for baud in 115200 921600; do
+	for lat in 1 16; do
+		for p in 1 2; do
+			row f103c8 $((48 * 1024)) $baud $lat $p
+			row f407vg $((256 * 1024)) $baud $lat $p
+		done
+	done
+done
+
+echo
+echo "## How the time grows with the image (protocol v2, 16 ms latency)"
+echo
+echo "| board | image | baud | latency | protocol | time | of line | of bound | bytes resent |"
+echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
+for kib in 4 16 48; do
+	make_image f103c8 0x08004000 0x20005000 $((kib * 1024))
+	row f103c8 $((kib * 1024)) 115200 16 2
+done
+for kib in 4 64 256 992; do
+	make_image f407vg 0x08008000 0x20020000 $((kib * 1024))
+	row f407vg $((kib * 1024)) 921600 16 2
+done
 
 EMU=$(find "$BUILD" -name iap-emu -type f -perm -u+x 2>/dev/null | head -1)
 if [ -n "$EMU" ] && [ -x "$BUILD/tests/emu/bench.sh" -o -f tests/emu/bench.sh ]; then

@@ -146,9 +146,55 @@ static int boot_staged(struct iap_loader *ld, uint32_t now_ms)
 	return IAP_LOADER_RUN;
 }
 
+/* Switch the line; a port that fails to switch stays where it was. */
+static void baud_set(struct iap_loader *ld, uint32_t baud, uint8_t state,
+		     uint32_t now_ms)
+{
+	const struct iap_server_cfg *sc = &ld->cfg.server;
+
+	if (sc->set_baud(sc->baud_ctx, baud, 1) == 0) {
+		ld->baud = baud;
+		ld->baud_state = state;
+		ld->t_baud = now_ms;
+	}
+}
+
+/* BAUD answered, the new rate proven, or back to the old rate. */
+static void baud_step(struct iap_loader *ld, int heard, uint32_t now_ms)
+{
+	const struct iap_server_cfg *sc = &ld->cfg.server;
+	uint32_t req = ld->srv.baud_req;
+
+	if (!sc->set_baud) {
+		return;
+	}
+	if (req) {
+		ld->srv.baud_req = 0;
+		ld->baud_prev = ld->baud ? ld->baud : sc->baud;
+		baud_set(ld, req, IAP_BAUD_PROVING, now_ms);
+		return;
+	}
+	if (ld->baud_state == IAP_BAUD_PROVING && heard) {
+		ld->baud_state = IAP_BAUD_SWITCHED;
+	} else if (ld->baud_state == IAP_BAUD_PROVING &&
+		   now_ms - ld->t_baud >= IAP_BAUD_PROVE_MS) {
+		/* Nobody answered at the new rate: the old one worked. */
+		baud_set(ld, ld->baud_prev,
+			 ld->baud_prev == sc->baud ? IAP_BAUD_BASE
+						   : IAP_BAUD_SWITCHED,
+			 now_ms);
+		ld->t_req = now_ms;
+	} else if (ld->baud_state == IAP_BAUD_SWITCHED &&
+		   now_ms - ld->t_req >= IAP_BAUD_IDLE_MS) {
+		baud_set(ld, sc->baud, IAP_BAUD_BASE, now_ms);
+	}
+}
+
 int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 		    size_t n)
 {
+	int heard = 0;
+
 	if (ld->mode == IAP_MODE_JUMP) {
 		return IAP_LOADER_JUMP;
 	}
@@ -167,6 +213,7 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 			return r;
 		}
 		if (r != IAP_SERVER_IDLE) {
+			heard = 1;
 			ld->t_req = now_ms;
 			if (ld->mode == IAP_MODE_HELLO) {
 				ld->boot.reason = IAP_REASON_HELLO;
@@ -186,6 +233,7 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 	} else if (ld->cfg.gap_ms && now_ms - ld->t_rx >= ld->cfg.gap_ms) {
 		iap_server_line_idle(&ld->srv);
 	}
+	baud_step(ld, heard, now_ms);
 	/* Garbage on the line keeps neither timer from running out. */
 	if (ld->mode == IAP_MODE_HELLO &&
 	    now_ms - ld->t_mode >= ld->cfg.hello_ms) {

@@ -121,6 +121,9 @@ static int cmd_info(struct iap_server *s)
 	}
 	if (!s->cfg.proto_v1) {
 		in.caps |= IAP_CAP_STREAM;
+		if (s->cfg.set_baud) {
+			in.caps |= IAP_CAP_BAUD;
+		}
 		in.window = window(&s->cfg);
 		in.rx_ring = s->cfg.rx_ring;
 	}
@@ -233,6 +236,26 @@ static int cmd_finish(struct iap_server *s)
 	return respond(s, 0, 0);
 }
 
+/* Answered at the old rate; the loader switches once it is out. */
+static int cmd_baud(struct iap_server *s)
+{
+	uint32_t baud;
+	int err;
+
+	if (!s->cfg.set_baud || s->cfg.proto_v1) {
+		return respond(s, IAP_ERR_NOTSUP, 0);
+	}
+	if (s->dec.frame_len != IAP_BAUD_REQ_SIZE) {
+		return respond(s, IAP_ERR_INVAL, 0);
+	}
+	baud = iap_get_le32(s->dec.buf);
+	err = baud ? s->cfg.set_baud(s->cfg.baud_ctx, baud, 0) : IAP_ERR_INVAL;
+	if (!err) {
+		s->baud_req = baud;
+	}
+	return respond(s, err, 0);
+}
+
 static int handle(struct iap_server *s)
 {
 	uint8_t cmd = s->dec.cmd;
@@ -268,6 +291,8 @@ static int handle(struct iap_server *s)
 		}
 		err = respond(s, 0, 0);
 		return err ? err : IAP_SERVER_BOOT;
+	case IAP_CMD_BAUD:
+		return cmd_baud(s);
 	case IAP_CMD_ABORT:
 		if (s->state == IAP_STATE_RECEIVING) {
 			s->state = IAP_STATE_IDLE;

@@ -99,6 +99,16 @@ struct iap_loader {
 	uint32_t t_mode;     /* when the current mode began */
 	uint32_t t_rx;	     /* last byte received */
 	uint32_t t_req;	     /* last valid request */
+	uint32_t baud;	     /* the line's rate now (0: never switched) */
+	uint32_t baud_prev;  /* the rate before the last BAUD */
+	uint8_t baud_state;  /* enum iap_baud_state */
+	uint32_t t_baud;     /* when the rate was switched */
+};
+
+enum iap_baud_state {
+	IAP_BAUD_BASE = 0,    /* the rate the port started at */
+	IAP_BAUD_PROVING = 1, /* switched, no request heard at the new rate */
+	IAP_BAUD_SWITCHED = 2 /* a request came at the new rate */
 };
 
 #define IAP_LOADER_RUN	0 /* call iap_loader_poll() again */

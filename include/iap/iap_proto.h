@@ -42,7 +42,8 @@ enum iap_cmd {
 	IAP_CMD_WRITE = 0x03,  /* offset u32, data  -> next_offset u32 */
 	IAP_CMD_FINISH = 0x04, /* verify hash + vectors, commit metadata */
 	IAP_CMD_BOOT = 0x05,   /* answer, then leave the bootloader */
-	IAP_CMD_ABORT = 0x06   /* drop an update in progress */
+	IAP_CMD_ABORT = 0x06,  /* drop an update in progress */
+	IAP_CMD_BAUD = 0x07 /* v2: baud u32; answered, then the line switches */
 };
 
 /* Slot ids for START. */
@@ -53,6 +54,19 @@ enum iap_cmd {
 #define IAP_CAP_STAGE  0x01u /* START accepts IAP_SLOT_STAGE */
 #define IAP_CAP_APP    0x02u /* the running application answers: stage only */
 #define IAP_CAP_STREAM 0x04u /* v2: START takes IAP_START_F_STREAM */
+#define IAP_CAP_BAUD   0x08u /* v2: BAUD switches the line rate */
+
+/*
+ * Baud switching (docs/PROTOCOL.md): after answering BAUD the device
+ * listens at the new rate; unless a valid request arrives there within
+ * IAP_BAUD_PROVE_MS it goes back to the old one. Once proven, it goes
+ * back to the rate it started with after IAP_BAUD_IDLE_MS without a
+ * request (longer than any sector erase), so a host that lost the line
+ * finds the device at its reset rate again.
+ */
+#define IAP_BAUD_PROVE_MS 1000u
+#define IAP_BAUD_IDLE_MS  5000u
+#define IAP_BAUD_REQ_SIZE 4u
 
 /* Sizes of the request/response bodies (after the status for responses). */
 #define IAP_START_REQ_SIZE   (4u + 256u)

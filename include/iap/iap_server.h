@@ -68,6 +68,15 @@ struct iap_server_cfg {
 	/* 1: answer as a protocol v1 device (no window, START flags
 	 * refused), to check hosts against older bootloaders. */
 	uint8_t proto_v1;
+	/*
+	 * Baud switching (NULL: BAUD is IAP_ERR_NOTSUP). apply 0: can the
+	 * port run at baud (0, or IAP_ERR_NOTSUP/IAP_ERR_RANGE)? apply 1:
+	 * switch now, once what was sent has left the wire. The loader calls
+	 * it; the server only checks. Returns 0 or a negative IAP_ERR_*.
+	 */
+	int (*set_baud)(void *ctx, uint32_t baud, int apply);
+	void *baud_ctx;
+	uint32_t baud; /* the rate the port starts at */
 };
 
 #define IAP_SERVER_TX_MIN (IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE + IAP_INFO_SIZE)
@@ -80,6 +89,7 @@ struct iap_server {
 	struct iap_image_hdr app; /* its header, when app_valid */
 	struct iap_stage_writer wr;	  /* the update in progress */
 	uint8_t stream;			  /* START had IAP_START_F_STREAM */
+	uint32_t baud_req;		  /* BAUD answered: switch to this */
 	uint8_t staged;			  /* FINISH committed a staged image */
 	struct iap_boot_record last_boot; /* reported by INFO */
 	/* Last answered request, to answer a resend without redoing it. */

@@ -151,6 +151,11 @@ struct sim_link {
 	uint32_t baud;	     /* 0: unpaced; else bytes are paced at 10 bits */
 	uint32_t latency_us; /* added to every byte, each way */
 	uint32_t ring;	     /* device receive ring in bytes (0: no limit) */
+	/* Paced: bytes sent at another rate than the other end's (the host's
+	 * termios speed on the pty), or above line_max (0: none; a cable or
+	 * adapter that cannot carry it), arrive as garbage. */
+	uint32_t line_max;
+	uint64_t garbled; /* bytes that arrived as garbage */
 	/* Fault model: per byte and direction, in parts per million. */
 	uint32_t drop_ppm, flip_ppm, dup_ppm;
 	uint64_t fault_seed;
@@ -203,6 +208,11 @@ int sim_link_send(void *ctx, const uint8_t *data, size_t len);
  * sim_flash's busy hook (ctx = struct sim_link *). Cannot fail.
  */
 void sim_link_busy(void *ctx, uint64_t us);
+/**
+ * sim_link_host_baud() - the rate the host set on its end of the pty
+ * (termios), 0 when unknown (stdio, or a rate without a B constant).
+ */
+uint32_t sim_link_host_baud(const struct sim_link *l);
 /**
  * sim_link_linger() - before the simulator exits after a jump: give the
  * host up to linger_ms to read what was sent and close the pty, as it would

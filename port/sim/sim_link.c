@@ -341,12 +341,62 @@ static int deliver_tx(struct sim_link *l, uint64_t t)
 	return 0;
 }
 
+uint32_t sim_link_host_baud(const struct sim_link *l)
+{
+	static const struct {
+		speed_t sp;
+		uint32_t baud;
+	} map[] = {
+		{B9600, 9600},	     {B19200, 19200},	  {B38400, 38400},
+		{B57600, 57600},     {B115200, 115200},	  {B230400, 230400},
+		{B460800, 460800},   {B921600, 921600},	  {B1000000, 1000000},
+		{B2000000, 2000000}, {B3000000, 3000000}, {B4000000, 4000000},
+	};
+	struct termios t;
+	speed_t sp;
+
+	if (l->kind != SIM_LINK_PTY || l->slave_fd < 0 ||
+	    tcgetattr(l->slave_fd, &t) != 0) {
+		return 0;
+	}
+	sp = cfgetospeed(&t);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].sp == sp) {
+			return map[i].baud;
+		}
+	}
+	return 0;
+}
+
+/* The two ends run at different rates, or the line cannot carry it. */
+static int rates_differ(struct sim_link *l)
+{
+	uint32_t host;
+
+	if (!l->baud) {
+		return 0;
+	}
+	if (l->line_max && l->baud > l->line_max) {
+		return 1;
+	}
+	host = sim_link_host_baud(l);
+	return host && host != l->baud;
+}
+
+/* A byte framed at the wrong rate: the receiver reads something else. */
+static uint8_t garble(struct sim_link *l)
+{
+	l->garbled++;
+	return (uint8_t)fault_draw(l);
+}
+
 /* Take what the host has written; each byte gets its due time. */
 static int take_input(struct sim_link *l, uint64_t t)
 {
 	uint8_t buf[READ_CHUNK];
 	size_t room = SIM_LINK_PEND - l->pend_len;
 	ssize_t n;
+	int bad;
 
 	if (room > sizeof(buf)) {
 		room = sizeof(buf);
@@ -366,12 +416,13 @@ static int take_input(struct sim_link *l, uint64_t t)
 		l->eof = 1;
 		return 0;
 	}
+	bad = rates_differ(l);
 	for (ssize_t i = 0; i < n; i++) {
 		size_t k = (l->pend_head + l->pend_len) % SIM_LINK_PEND;
 		uint64_t start = l->rx_wire_end > t ? l->rx_wire_end : t;
 
 		l->rx_wire_end = start + byte_ns(l);
-		l->pend[k] = buf[i];
+		l->pend[k] = bad ? garble(l) : buf[i];
 		l->pend_t[k] = l->rx_wire_end + (uint64_t)l->latency_us * 1000u;
 		l->pend_len++;
 	}
@@ -478,6 +529,7 @@ int sim_link_send(void *ctx, const uint8_t *data, size_t len)
 {
 	struct sim_link *l = ctx;
 	uint64_t stall = now_ns() + (uint64_t)TX_STALL_MS * NS_PER_MS;
+	int bad = rates_differ(l);
 
 	while (len) {
 		uint64_t t = now_ns(), start;
@@ -498,6 +550,9 @@ int sim_link_send(void *ctx, const uint8_t *data, size_t len)
 		}
 		start = l->tx_wire_end > t ? l->tx_wire_end : t;
 		l->tx_wire_end = start + byte_ns(l);
+		if (bad) {
+			b = garble(l);
+		}
 		fate = fault(l, &b);
 		for (int k = fate == 1 ? 0 : fate == 2 ? 2 : 1; k > 0; k--) {
 			size_t i = (l->txq_head + l->txq_len) % SIM_LINK_TXQ;

@@ -47,6 +47,8 @@ struct opts {
 	uint32_t drop_ppm, flip_ppm, dup_ppm;
 	uint64_t fault_seed;
 	uint32_t proto;
+	uint32_t max_baud;
+	uint32_t line_max;
 	int timing;
 	int confirm;
 	int list_boards;
@@ -140,6 +142,15 @@ static void usage(FILE *out)
 	      "                        it is lost, has a bit flipped, or "
 	      "comes twice\n"
 	      "      --fault-seed N    seed of the fault model (default 1)\n"
+	      "      --max-baud N      the fastest rate the device's USART "
+	      "takes\n"
+	      "                        (BAUD above it is refused; default "
+	      "4500000)\n"
+	      "      --line-max-baud N the line carries nothing faster: "
+	      "bytes at a\n"
+	      "                        higher rate arrive as garbage (a "
+	      "cable or\n"
+	      "                        adapter that cannot take it)\n"
 	      "      --proto N         1: answer as a protocol v1 device (no "
 	      "window)\n"
 	      "      --timing          really spend the flash's datasheet "
@@ -237,6 +248,8 @@ enum {
 	OPT_FAULT_SEED,
 	OPT_PROTO,
 	OPT_ANNOUNCE,
+	OPT_MAX_BAUD,
+	OPT_LINE_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -261,6 +274,8 @@ static const struct option long_opts[] = {
 	{"fault-seed", required_argument, NULL, OPT_FAULT_SEED},
 	{"proto", required_argument, NULL, OPT_PROTO},
 	{"announce-ring", required_argument, NULL, OPT_ANNOUNCE},
+	{"max-baud", required_argument, NULL, OPT_MAX_BAUD},
+	{"line-max-baud", required_argument, NULL, OPT_LINE_MAX},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -278,6 +293,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->cut_mode = SIM_CUT_CLEAN;
 	o->cut_seed = 1;
 	o->fault_seed = 1;
+	o->max_baud = 4500000; /* 72 MHz APB2 / 16: the F103's USART1 */
 	while ((c = getopt_long(argc, argv, "b:f:psrlqh", long_opts, &idx)) !=
 	       -1) {
 		int bad = 0;
@@ -352,6 +368,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_FAULT_SEED:
 			bad = parse_u64(optarg, UINT64_MAX, &o->fault_seed);
+			break;
+		case OPT_MAX_BAUD:
+			bad = parse_u32(optarg, &o->max_baud);
+			break;
+		case OPT_LINE_MAX:
+			bad = parse_u32(optarg, &o->line_max);
 			break;
 		case OPT_ANNOUNCE:
 			bad = parse_u32(optarg, &o->announce);
@@ -517,6 +539,33 @@ static int app_runs(const struct opts *o, struct sim_flash *f)
 	return err;
 }
 
+/* The device's USART: BAUD switches the pacing of the line. */
+struct sim_uart {
+	struct sim_link *link;
+	uint32_t max_baud;
+	uint32_t now; /* rate now, for messages */
+	int paced;    /* 0: the line is unpaced and stays so */
+};
+
+static int sim_set_baud(void *ctx, uint32_t baud, int apply)
+{
+	struct sim_uart *u = ctx;
+
+	if (baud < 1200u || baud > u->max_baud) {
+		return IAP_ERR_NOTSUP;
+	}
+	if (apply) {
+		if (u->paced) {
+			u->link->baud = baud;
+		}
+		if (baud != u->now) {
+			say(0, "line: %" PRIu32 " baud", baud);
+		}
+		u->now = baud;
+	}
+	return 0;
+}
+
 /* Nothing can happen any more once the input is gone in update mode. */
 static int stuck(const struct iap_loader *ld, const struct sim_link *l)
 {
@@ -535,6 +584,8 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	struct iap_loader_cfg cfg;
 	struct iap_loader ld;
 	struct iap_boot_record rec0;
+	struct sim_uart uart = {l, o->max_baud, o->baud ? o->baud : 115200u,
+				o->baud != 0};
 	uint8_t shown = IAP_MODE_HELLO;
 	int r;
 
@@ -556,6 +607,9 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 			     : o->ring_set   ? o->ring
 					     : f->board->rx_ring;
 	cfg.server.proto_v1 = o->proto == 1u;
+	cfg.server.set_baud = sim_set_baud;
+	cfg.server.baud_ctx = &uart;
+	cfg.server.baud = uart.now;
 	cfg.hello_ms = o->hello_ms;
 	cfg.idle_ms = o->idle_ms;
 	cfg.gap_ms = GAP_MS;
@@ -673,6 +727,7 @@ int main(int argc, char **argv)
 	link.flip_ppm = o.flip_ppm;
 	link.dup_ppm = o.dup_ppm;
 	link.fault_seed = o.fault_seed;
+	link.line_max = o.line_max;
 	flash.busy_hook = sim_link_busy;
 	flash.busy_ctx = &link;
 	say(0, "board %s (%s), flash %s", board->name, board->desc, o.flash);

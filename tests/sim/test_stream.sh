@@ -13,6 +13,14 @@ slot_is() {
 	cmp -n "$(stat -c %s "$1")" "$1" <(tail -c +$((off + 1)) "$2")
 }
 
+# host_baud "SIM OPTS": the host's --baud for the simulator's --baud.
+host_baud() {
+	local b
+	b=$(echo "$1" | sed -n 's/.*--baud \([0-9]*\).*/\1/p')
+	[ -n "$b" ] && echo "--baud $b"
+	return 0
+}
+
 # upload BOARD IMAGE.bin IMAGE.iap ADDR LOG "SIM OPTS" IAP OPTS...
 upload() {
 	local board=$1 bin=$2 iap=$3 addr=$4 log=$5 simopts=$6
@@ -21,7 +29,7 @@ upload() {
 	rm -f "$flash"
 	# shellcheck disable=SC2086
 	start_sim "$board" "$flash" --idle-ms 0 $simopts
-	"$IAP" flash --port "$SIM_PTY" "$@" "$iap" >"$log" 2>&1 ||
+	"$IAP" flash --port "$SIM_PTY" $(host_baud "$simopts") --baud-up off "$@" "$iap" >"$log" 2>&1 ||
 		{ cat "$log"; fail "$board: iap flash $* (sim $simopts)"; }
 	wait_sim
 	[ "$SIM_RC" -eq 0 ] || fail "$board: simulator exit $SIM_RC"
@@ -38,7 +46,7 @@ upload_faulty() {
 	rm -f "$flash"
 	# shellcheck disable=SC2086
 	start_sim "$board" "$flash" --idle-ms 0 $simopts
-	"$IAP" flash --port "$SIM_PTY" --no-boot "$iap" >"$WORK/fault.log" 2>&1 ||
+	"$IAP" flash --port "$SIM_PTY" $(host_baud "$simopts") --baud-up off --no-boot "$iap" >"$WORK/fault.log" 2>&1 ||
 		{ cat "$WORK/fault.log"; fail "$board: iap flash over a faulty line ($simopts)"; }
 	grep -q "installed 1.0.0; staying" "$WORK/fault.log" || fail "$board: not installed ($simopts)"
 	stop_sim

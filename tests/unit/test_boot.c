@@ -258,6 +258,92 @@ static void test_staged_install_by_loader(void **state)
 	dev_close(&b.d);
 }
 
+/* The port's USART as the loader sees it: what it was asked to do. */
+struct fake_uart {
+	uint32_t max;	/* fastest rate it takes */
+	uint32_t now;	/* rate it runs at */
+	int switches;	/* apply calls */
+	int fail_apply; /* 1: the switch itself fails */
+};
+
+static int fake_set_baud(void *ctx, uint32_t baud, int apply)
+{
+	struct fake_uart *u = ctx;
+
+	if (baud > u->max) {
+		return IAP_ERR_NOTSUP;
+	}
+	if (apply) {
+		u->switches++;
+		if (u->fail_apply) {
+			return IAP_ERR_IO;
+		}
+		u->now = baud;
+	}
+	return 0;
+}
+
+static int baud_req(struct box *b, uint32_t now, uint8_t seq, uint32_t baud)
+{
+	uint8_t p[4];
+
+	iap_put_le32(p, baud);
+	return feed(b, now, IAP_CMD_BAUD, seq, p, sizeof(p));
+}
+
+static void test_baud_switch_and_fallback(void **state)
+{
+	struct fake_uart u = {921600, 115200, 0, 0};
+	struct box b;
+
+	(void)state;
+	box_open(&b, "f103c8", 0, 0, 0);
+	/* Without a set_baud hook BAUD is not supported, nothing switches. */
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 0, 0), IAP_LOADER_RUN);
+	baud_req(&b, 10, 1, 921600);
+	assert_int_equal(b.ld.srv.baud_req, 0);
+	assert_int_equal(b.ld.baud_state, IAP_BAUD_BASE);
+	dev_close(&b.d);
+
+	box_open(&b, "f103c8", 0, 0, 0);
+	b.cfg.server.set_baud = fake_set_baud;
+	b.cfg.server.baud_ctx = &u;
+	b.cfg.server.baud = 115200;
+	assert_int_equal(iap_loader_start(&b.ld, &b.cfg, 0, 0), IAP_LOADER_RUN);
+	/* Faster than the USART: refused, no switch. */
+	baud_req(&b, 10, 1, 2000000);
+	assert_int_equal(u.switches, 0);
+	/* Answered, then switched. */
+	baud_req(&b, 20, 2, 921600);
+	assert_int_equal(u.now, 921600);
+	assert_int_equal(b.ld.baud_state, IAP_BAUD_PROVING);
+	/* Nobody at the new rate: back to 115200 after the proving time. */
+	iap_loader_poll(&b.ld, 20 + IAP_BAUD_PROVE_MS - 1, NULL, 0);
+	assert_int_equal(u.now, 921600);
+	iap_loader_poll(&b.ld, 20 + IAP_BAUD_PROVE_MS, NULL, 0);
+	assert_int_equal(u.now, 115200);
+	assert_int_equal(b.ld.baud_state, IAP_BAUD_BASE);
+	/* Again, and this time a request comes at the new rate. */
+	baud_req(&b, 2000, 3, 921600);
+	assert_int_equal(u.now, 921600);
+	feed(&b, 2100, IAP_CMD_INFO, 4, NULL, 0);
+	assert_int_equal(b.ld.baud_state, IAP_BAUD_SWITCHED);
+	iap_loader_poll(&b.ld, 2100 + IAP_BAUD_PROVE_MS + 10, NULL, 0);
+	assert_int_equal(u.now, 921600);
+	/* The host goes quiet: the reset rate again after the idle time. */
+	iap_loader_poll(&b.ld, 2100 + IAP_BAUD_IDLE_MS - 1, NULL, 0);
+	assert_int_equal(u.now, 921600);
+	iap_loader_poll(&b.ld, 2100 + IAP_BAUD_IDLE_MS, NULL, 0);
+	assert_int_equal(u.now, 115200);
+	assert_int_equal(b.ld.baud_state, IAP_BAUD_BASE);
+	/* A port that cannot switch stays where it is. */
+	u.fail_apply = 1;
+	baud_req(&b, 9000, 5, 460800);
+	assert_int_equal(u.now, 115200);
+	assert_int_equal(b.ld.baud_state, IAP_BAUD_BASE);
+	dev_close(&b.d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_hello_window),
 		cmocka_unit_test(test_idle_timeout_only_with_valid_image),
 		cmocka_unit_test(test_staged_install_by_loader),
+		cmocka_unit_test(test_baud_switch_and_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,8 +43,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The host side: open the slave as a serial port, raw. */
-static int host_open(const struct sim_link *l)
+/* The host side: open the slave as a serial port, raw, at speed. */
+static int host_open_at(const struct sim_link *l, speed_t speed)
 {
 	struct termios t;
 	int fd = open(l->path, O_RDWR | O_NOCTTY);
@@ -52,8 +52,16 @@ static int host_open(const struct sim_link *l)
 	assert_true(fd >= 0);
 	assert_int_equal(tcgetattr(fd, &t), 0);
 	cfmakeraw(&t);
+	cfsetispeed(&t, speed);
+	cfsetospeed(&t, speed);
 	assert_int_equal(tcsetattr(fd, TCSANOW, &t), 0);
 	return fd;
+}
+
+/* The paced tests run the line at 9600 baud. */
+static int host_open(const struct sim_link *l)
+{
+	return host_open_at(l, B9600);
 }
 
 /* Read exactly n bytes from the host side within timeout_ms. */
@@ -191,12 +199,44 @@ static void test_paced_tx(void **state)
 	close(fd);
 }
 
+/* A host at another rate than the device: what arrives is garbage. */
+static void test_rate_mismatch(void **state)
+{
+	struct sim_link *l = *state;
+	uint8_t data[48], buf[48];
+	int fd = host_open_at(l, B115200);
+
+	memset(data, 0x55, sizeof(data));
+	l->baud = 9600;
+	assert_int_equal(sim_link_host_baud(l), 115200);
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	assert_int_equal(dev_read(l, buf, sizeof(buf), 2000), sizeof(buf));
+	assert_true(memcmp(buf, data, sizeof(data)) != 0);
+	assert_int_equal(l->garbled, sizeof(data));
+	/* The same rate on both ends: the bytes come through. */
+	close(fd);
+	fd = host_open_at(l, B9600);
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	assert_int_equal(dev_read(l, buf, sizeof(buf), 2000), sizeof(buf));
+	assert_memory_equal(buf, data, sizeof(data));
+	/* A line that cannot carry 9600 baud. */
+	l->line_max = 4800;
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	assert_int_equal(dev_read(l, buf, sizeof(buf), 2000), sizeof(buf));
+	assert_true(memcmp(buf, data, sizeof(data)) != 0);
+	l->line_max = 0;
+	l->baud = 0;
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_both_ways_raw, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_mismatch, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_host_reopens, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_paced_rx, setup, teardown),

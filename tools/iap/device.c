@@ -193,3 +193,80 @@ int iap_dev_hello(const char *me, struct iap_client *cl,
 	}
 	return -1;
 }
+
+/* A few INFO round trips at the rate just switched to. */
+static int baud_proves(struct iap_client *cl)
+{
+	for (int i = 0; i < 3; i++) {
+		uint8_t body[IAP_INFO_SIZE];
+		size_t len = 0;
+
+		if (iap_client_request(cl, IAP_CMD_INFO, NULL, 0, body,
+				       sizeof(body), &len, 200u, 1u) != 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+uint32_t iap_dev_baud_up(const char *me, struct iap_client *cl,
+			 struct iap_serial *port, const uint32_t *rates,
+			 unsigned int n, int quiet)
+{
+	uint32_t old = iap_serial_baud(port);
+
+	if (!(cl->info.caps & IAP_CAP_BAUD)) {
+		if (!quiet) {
+			printf("line: %lu baud (the device cannot switch)\n",
+			       (unsigned long)old);
+		}
+		return old;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t req[IAP_BAUD_REQ_SIZE];
+		int err;
+
+		if (rates[i] <= old) {
+			continue;
+		}
+		iap_put_le32(req, rates[i]);
+		err = iap_client_request(cl, IAP_CMD_BAUD, req, sizeof(req),
+					 NULL, 0, NULL, IAP_CLIENT_TIMEOUT_MS,
+					 IAP_CLIENT_RETRIES);
+		if (err == IAP_ERR_NOTSUP || err == IAP_ERR_RANGE) {
+			continue; /* not from the device's clock */
+		}
+		if (err) {
+			break; /* the line at the old rate is in trouble */
+		}
+		if (iap_serial_set_baud(port, rates[i]) == 0 &&
+		    baud_proves(cl)) {
+			if (!quiet) {
+				printf("line: %lu baud (switched up from "
+				       "%lu)\n",
+				       (unsigned long)rates[i],
+				       (unsigned long)old);
+				fflush(stdout);
+			}
+			return rates[i];
+		}
+		/* Back to the old rate; the device comes back by itself. */
+		if (iap_serial_set_baud(port, old) != 0 ||
+		    iap_client_hello(cl, IAP_BAUD_IDLE_MS + 2000u) != 0) {
+			fprintf(stderr,
+				"%s: the device did not come back to %lu baud "
+				"after a failed switch to %lu\n",
+				me, (unsigned long)old,
+				(unsigned long)rates[i]);
+			return 0;
+		}
+		if (!quiet) {
+			printf("line: %lu baud did not work, back at %lu\n",
+			       (unsigned long)rates[i], (unsigned long)old);
+		}
+	}
+	if (!quiet) {
+		printf("line: %lu baud\n", (unsigned long)old);
+	}
+	return old;
+}

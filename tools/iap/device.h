@@ -52,4 +52,18 @@ int iap_dev_hello(const char *me, struct iap_client *cl,
 		  struct iap_serial *port, const char *port_name,
 		  uint32_t wait_ms, int quiet);
 
+/*
+ * iap_dev_baud_up() - switch the line up to the first rate of rates[n]
+ * (fastest first) that the device takes and that proves itself: BAUD at
+ * the current rate, both ends switch, three INFO round trips at the new
+ * rate. A rate that fails is dropped and both ends fall back by
+ * themselves (the device after IAP_BAUD_PROVE_MS, or IAP_BAUD_IDLE_MS if
+ * it heard the host but the host did not hear it); the next is tried.
+ * Returns the rate the line runs at now (the old one when none worked or
+ * the device cannot switch), or 0 when the device is lost (said).
+ */
+uint32_t iap_dev_baud_up(const char *me, struct iap_client *cl,
+			 struct iap_serial *port, const uint32_t *rates,
+			 unsigned int n, int quiet);
+
 #endif /* IAP_DEVICE_H */

@@ -33,9 +33,10 @@ struct flash_opts {
 	const char *file;
 	uint32_t baud;
 	uint32_t wait_ms;
-	uint32_t chunk;	 /* 0: as large as the device takes */
-	uint32_t proto;	 /* 0: the best the device speaks; 1 or 2 */
-	uint32_t window; /* 0: what the device announces */
+	uint32_t chunk;	  /* 0: as large as the device takes */
+	uint32_t proto;	  /* 0: the best the device speaks; 1 or 2 */
+	uint32_t window;  /* 0: what the device announces */
+	uint32_t baud_up; /* 0: off, 1: auto, else the rate to ask for */
 	int no_boot;
 	int force;
 	int quiet;
@@ -85,6 +86,13 @@ static void usage(FILE *out)
 		"  -c, --chunk N     at most N data bytes per WRITE (default: "
 		"the most the\n"
 		"                    device accepts)\n"
+		"      --baud-up N   after the hello, switch the line to N "
+		"baud (both ends,\n"
+		"                    proven by a round trip, back to --baud "
+		"if it fails);\n"
+		"                    auto (default): the fastest of 921600, "
+		"460800, 230400\n"
+		"                    that works; off: stay at --baud\n"
 		"      --proto N     1: one WRITE at a time (protocol v1); 2: "
 		"a window of\n"
 		"                    WRITEs in flight, erase as the data "
@@ -132,6 +140,7 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		{"chunk", required_argument, NULL, 'c'},
 		{"proto", required_argument, NULL, 'P'},
 		{"window", required_argument, NULL, 'W'},
+		{"baud-up", required_argument, NULL, 'U'},
 		{"no-boot", no_argument, NULL, 'N'},
 		{"slot", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
@@ -144,6 +153,7 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->baud = DEFAULT_BAUD;
 	o->wait_ms = DEFAULT_WAIT_MS;
+	o->baud_up = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:b:w:c:fqh", longopts, NULL)) !=
 	       -1) {
@@ -172,6 +182,23 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 			break;
 		case 'W':
 			r = opt_u32("window", optarg, &o->window, 1);
+			break;
+		case 'U':
+			if (!strcmp(optarg, "auto")) {
+				o->baud_up = 1;
+			} else if (!strcmp(optarg, "off")) {
+				o->baud_up = 0;
+			} else {
+				r = opt_u32("baud-up", optarg, &o->baud_up, 1);
+				if (!r && o->baud_up < 1200u) {
+					fprintf(stderr,
+						"iap flash: --baud-up is a "
+						"rate, "
+						"auto or off, not '%s'\n",
+						optarg);
+					r = EXIT_USAGE;
+				}
+			}
 			break;
 		case 'N':
 			o->no_boot = 1;
@@ -443,7 +470,7 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 	memset(&so, 0, sizeof(so));
 	so.chunk = chunk;
 	so.window = stream_window(o, &cl->info);
-	so.baud = o->baud;
+	so.baud = iap_serial_baud(port);
 	so.slot_addr = o->slot == IAP_SLOT_STAGE ? cl->info.stage_addr
 						 : cl->info.app_addr;
 	so.progress = stream_progress;
@@ -537,19 +564,20 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 		double secs = (double)(t_end - t_start) / 1000.0;
 		double rate = secs > 0.0 ? (double)h->image_size / secs : 0.0;
 
-		double line = (double)o->baud / 10.0;
+		uint32_t baud = iap_serial_baud(port);
+		double line = (double)baud / 10.0;
 
 		printf("verified and committed: %.1f KiB in %.1f s (%.1f "
 		       "KiB/s, ",
 		       kib(h->image_size), secs, rate / 1024.0);
 		if (rate <= line * 1.05) {
 			printf("%.0f%% of the %lu baud line rate)\n",
-			       rate * 100.0 / line, (unsigned long)o->baud);
+			       rate * 100.0 / line, (unsigned long)baud);
 		} else {
 			/* A pseudo-terminal ignores the baud rate. */
 			printf("faster than a %lu baud line: not a real "
 			       "UART)\n",
-			       (unsigned long)o->baud);
+			       (unsigned long)baud);
 		}
 		if (stream) {
 			printf("  protocol v2, window %u x %lu bytes: start "
@@ -645,6 +673,22 @@ int iap_cmd_flash(int argc, char **argv)
 			goto out;
 		}
 		fprintf(stderr, "iap flash: --force: sending it anyway\n");
+	}
+
+	if (o.baud_up) {
+		static const uint32_t auto_rates[] = {921600u, 460800u,
+						      230400u};
+		uint32_t one = o.baud_up;
+		int ask = o.baud_up != 1u;
+
+		if (!iap_dev_baud_up(
+			    "iap flash", cl, port, ask ? &one : auto_rates,
+			    ask ? 1u
+				: (unsigned int)(sizeof(auto_rates) /
+						 sizeof(auto_rates[0])),
+			    o.quiet)) {
+			goto out;
+		}
 	}
 
 	/* Plain C signal(): the tool also builds where sigaction is absent. */

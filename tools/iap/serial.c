@@ -389,6 +389,48 @@ static uint32_t write_timeout_ms(const struct iap_serial *s, size_t len)
 	return (uint32_t)(1000u + (ms > 600000u ? 600000u : ms));
 }
 
+int iap_serial_set_baud(struct iap_serial *s, uint32_t baud)
+{
+	if (!baud) {
+		return IAP_ERR_INVAL;
+	}
+#ifndef _WIN32
+	if (!s->sp) {
+		struct termios tio;
+		speed_t speed;
+
+		if (baud_to_speed(baud, &speed)) {
+			return IAP_ERR_INVAL;
+		}
+		if (tcdrain(s->fd) != 0 || tcgetattr(s->fd, &tio) != 0) {
+			return IAP_ERR_IO;
+		}
+		cfsetispeed(&tio, speed);
+		cfsetospeed(&tio, speed);
+		if (tcsetattr(s->fd, TCSANOW, &tio) != 0) {
+			return IAP_ERR_IO;
+		}
+		tcflush(s->fd, TCIFLUSH);
+		s->baud = baud;
+		return 0;
+	}
+#endif
+	if (sp_drain(s->sp) != SP_OK) {
+		return IAP_ERR_IO;
+	}
+	if (sp_set_baudrate(s->sp, (int)baud) != SP_OK) {
+		return IAP_ERR_INVAL;
+	}
+	sp_flush(s->sp, SP_BUF_INPUT);
+	s->baud = baud;
+	return 0;
+}
+
+uint32_t iap_serial_baud(const struct iap_serial *s)
+{
+	return s->baud;
+}
+
 int iap_serial_write(void *ctx, const uint8_t *data, size_t len)
 {
 	struct iap_serial *s = ctx;

@@ -24,6 +24,17 @@ int iap_serial_open(struct iap_serial **out, const char *name, uint32_t baud,
 /** Close the port and free s (NULL is fine). */
 void iap_serial_close(struct iap_serial *s);
 
+/**
+ * iap_serial_set_baud() - switch the open port to baud once what was
+ * written has left, then drop whatever input is pending (bytes at the
+ * turn are garbage). Returns 0, IAP_ERR_INVAL (rate not accepted: the port
+ * keeps its rate) or IAP_ERR_IO.
+ */
+int iap_serial_set_baud(struct iap_serial *s, uint32_t baud);
+
+/** The port's rate now. */
+uint32_t iap_serial_baud(const struct iap_serial *s);
+
 /** Transport write callback; ctx is the struct iap_serial. */
 int iap_serial_write(void *ctx, const uint8_t *data, size_t len);
 
