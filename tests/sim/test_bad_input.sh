@@ -86,7 +86,7 @@ ok "garbage on the link is ignored; the upload after it works"
 
 # --- The host dies in the middle of an upload (paced line: 115200 baud).
 start_sim $BOARD "$FLASH" --request-update --baud 115200
-"$IAP" flash --port "$SIM_PTY" "$WORK/v1.iap" >"$WORK/k.log" 2>&1 &
+"$IAP" flash --port "$SIM_PTY" --baud-up off "$WORK/v1.iap" >"$WORK/k.log" 2>&1 &
 host=$!
 sleep 1
 kill -9 $host 2>/dev/null
