@@ -48,7 +48,8 @@ run_update() {
 	done
 	local t0 t1
 	t0=$(date +%s.%N)
-	"$IAP" flash --port "$pty" --baud "$baud" --proto "$proto" "$iap" >"$WORK/u.out" 2>&1 || true
+	"$IAP" flash --port "$pty" --baud "$baud" --proto "$proto" \
+		--baud-up "${BAUD_UP:-off}" "$iap" >"$WORK/u.out" 2>&1 || true
 	t1=$(date +%s.%N)
 	wait $SIM_PID || true
 	SIM_PID=
@@ -105,6 +106,16 @@ for baud in 115200 921600; do
 		done
 	done
 done
+
+echo
+echo "## Default: start at 115200, switch up (iap flash --baud-up auto), 16 ms latency"
+echo
+echo "'of line' and 'of bound' against the 115200 line the update started on."
+echo
+echo "| board | image | baud | latency | protocol | time | of line | of bound | bytes resent |"
+echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
+BAUD_UP=auto row f103c8 $((48 * 1024)) 115200 16 2
+BAUD_UP=auto row f407vg $((256 * 1024)) 115200 16 2
 
 echo
 echo "## How the time grows with the image (protocol v2, 16 ms latency)"

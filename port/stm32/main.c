@@ -47,6 +47,8 @@ static const struct iap_loader_cfg loader_cfg = {
 			.send = send_line,
 			.send_ctx = 0,
 			.rx_ring = IAP_CFG_RX_RING,
+			.set_baud = stm32_usart_set_baud,
+			.baud = IAP_CFG_BAUD,
 		},
 	.hello_ms = IAP_CFG_HELLO_MS,
 	.idle_ms = IAP_CFG_IDLE_MS,

@@ -96,6 +96,13 @@ void stm32_serial_hw_deinit(void);
 void stm32_usart_init(uint32_t pclk);
 /** Let the last byte leave the wire, then stm32_serial_hw_deinit(). */
 void stm32_usart_deinit(void);
+/*
+ * Protocol baud switching (iap_server_cfg.set_baud): apply 0 checks that
+ * the bus clock divides to baud within 2 % with oversampling by 16; apply 1
+ * waits for the last byte to leave, then loads BRR. Returns 0 or
+ * IAP_ERR_NOTSUP.
+ */
+int stm32_usart_set_baud(void *ctx, uint32_t baud, int apply);
 
 /* flash_f1.c / flash_f4.c */
 

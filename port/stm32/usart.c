@@ -17,10 +17,12 @@
 static volatile uint8_t stm32_ring[IAP_CFG_RX_RING];
 static uint32_t stm32_ring_tail;
 static uint8_t stm32_rx_polled;
+static uint32_t stm32_usart_pclk;
 
 void stm32_usart_init(uint32_t pclk)
 {
 	stm32_serial_hw_init();
+	stm32_usart_pclk = pclk;
 	USART_BRR(STM32_USART) = USART_BRR_VALUE(pclk, IAP_CFG_BAUD);
 	USART_CR3(STM32_USART) = USART_CR3_DMAR;
 	stm32_ring_tail = 0;
@@ -34,6 +36,33 @@ void stm32_usart_deinit(void)
 	(void)stm32_wait(&USART_SR(STM32_USART), USART_SR_TC, USART_SR_TC,
 			 STM32_SPINS_UART);
 	stm32_serial_hw_deinit();
+}
+
+int stm32_usart_set_baud(void *ctx, uint32_t baud, int apply)
+{
+	uint32_t brr, actual, diff;
+
+	(void)ctx;
+	if (!baud || !stm32_usart_pclk) {
+		return IAP_ERR_NOTSUP;
+	}
+	brr = USART_BRR_VALUE(stm32_usart_pclk, baud);
+	if (brr < 16u || brr > 0xFFFFu) {
+		return IAP_ERR_NOTSUP; /* USARTDIV below 1 or over the field */
+	}
+	actual = stm32_usart_pclk / brr;
+	diff = actual > baud ? actual - baud : baud - actual;
+	if (diff > baud / 50u) {
+		return IAP_ERR_NOTSUP; /* more than 2 % off: bytes would break
+					*/
+	}
+	if (apply) {
+		/* RM0008 27.3.4: BRR must not change while a byte is going. */
+		(void)stm32_wait(&USART_SR(STM32_USART), USART_SR_TC,
+				 USART_SR_TC, STM32_SPINS_UART);
+		USART_BRR(STM32_USART) = brr;
+	}
+	return 0;
 }
 
 static size_t stm32_rx_poll(uint8_t *buf, size_t cap)

@@ -35,8 +35,10 @@ slot_equals "$APP_BIN" "$WORK/dump.bin" || fail "the slot differs from the image
 cmp -s "$WORK/dump.bin" "$FLASH" || fail "--dump and --save differ"
 ok "$IAP_BOARD: application slot equals the image byte for byte"
 
-# A large image: many erases and frames, the core stalled on the flash
-# while the DMA keeps receiving; every byte in place. (A resend is the
+# A large image at 921600 baud (iap flash switches the line up; the
+# bootloader loads the new BRR): many erases and frames, the core stalled
+# on the flash while the DMA keeps receiving into its ring; every byte in
+# place. (A resend is the
 # protocol at work, not a failure: on a loaded machine the emulator can
 # miss the host's 1 s answer timeout.)
 big=$((IAP_APP_SIZE < 100 * 1024 ? 40 * 1024 : 100 * 1024))
@@ -53,6 +55,8 @@ emu_says "app entered at $(printf '0x%08x' $((IAP_APP_ADDR + 0x200)))"
 emu_says " 0 overruns"
 no_violations "large image"
 slot_equals "$WORK/big.bin" "$WORK/dump3.bin" || fail "large image: slot differs"
+grep -q "line: 921600 baud (switched up from 115200)" "$WORK/flash3.log" ||
+	{ cat "$WORK/flash3.log"; fail "large image: the line did not switch to 921600 (BRR)"; }
 grep -Eq "protocol v2, window [2-9]" "$WORK/flash3.log" ||
 	{ cat "$WORK/flash3.log"; fail "large image: not sent with a protocol v2 window"; }
 ok "$IAP_BOARD: $((big / 1024)) KiB through the real bootloader, protocol v2 ($(grep -Eo 'window [0-9]+ x [0-9]+' "$WORK/flash3.log"), sectors erased as the data arrives): $(grep -o '[0-9.]* KiB/s, [0-9]*% of' "$WORK/flash3.log") the line rate, $(grep -o '[0-9]* bytes sent again' "$WORK/flash3.log")"
