@@ -211,12 +211,20 @@ int iap_stage_write(struct iap_stage_writer *w, uint32_t off,
 	if (off + len <= w->next_off) {
 		return write_again(w, off, data, len);
 	}
-	if (off < w->next_off) {
-		return IAP_ERR_PROTO; /* overlaps what is written: not a resend
-				       */
-	}
 	if (off > w->next_off) {
 		return IAP_ERR_AGAIN;
+	}
+	if (off < w->next_off) {
+		/* Straddles next_off (the host resends in other chunk
+		 * sizes): what is in must agree, the rest goes on. */
+		uint32_t have = w->next_off - off;
+		int err = write_again(w, off, data, have);
+
+		if (err) {
+			return err;
+		}
+		data += have;
+		len -= have;
 	}
 	return prog_next(w, data, len);
 }

@@ -121,7 +121,9 @@ int iap_stage_begin(struct iap_stage_writer *w, const struct iap_flash *f,
  * iap_stage_write() - program len payload bytes at offset off. off and len
  * are multiples of the flash write unit; the last chunk may be padded up
  * to a whole unit. A chunk wholly below the bytes already programmed is
- * accepted if it reads back the same (a resend). Opened with
+ * accepted if it reads back the same (a resend); one that reaches from
+ * below next_off past it is accepted if its part below reads back the
+ * same, and the rest is programmed. Opened with
  * IAP_STAGE_ERASE_AHEAD, the sectors the chunk reaches are erased first.
  * Returns 0,
  * IAP_ERR_PERM (not RECEIVING), IAP_ERR_FAULT (past the image),
