@@ -357,15 +357,23 @@ static void test_bad_vectors_refused_at_finish(void **state)
 	rig_close(&r);
 }
 
-static int start_slot(struct rig *r, uint8_t slot,
-		      const struct iap_image_hdr *h)
+/* START into slot with v2 flags (0 in v1). */
+static int start_slot_flags(struct rig *r, uint8_t slot, uint8_t flags,
+			    const struct iap_image_hdr *h)
 {
 	uint8_t p[IAP_START_REQ_SIZE];
 
 	memset(p, 0, sizeof(p));
 	p[0] = slot;
+	p[1] = flags;
 	iap_image_hdr_encode(h, &p[4]);
 	return req(r, IAP_CMD_START, p, sizeof(p));
+}
+
+static int start_slot(struct rig *r, uint8_t slot,
+		      const struct iap_image_hdr *h)
+{
+	return start_slot_flags(r, slot, 0, h);
 }
 
 /* Staging keeps the installed image bootable; BOOT hands over to install. */
@@ -616,16 +624,11 @@ static void test_app_slot_allowed_by_default(void **state)
 	rig_close(&r);
 }
 
-/* START with v2 flags (slot 0). */
+/* START into the app slot with v2 flags. */
 static int start_flags(struct rig *r, uint8_t flags,
 		       const struct iap_image_hdr *h)
 {
-	uint8_t p[IAP_START_REQ_SIZE];
-
-	memset(p, 0, sizeof(p));
-	p[1] = flags;
-	iap_image_hdr_encode(h, &p[4]);
-	return req(r, IAP_CMD_START, p, sizeof(p));
+	return start_slot_flags(r, IAP_SLOT_APP, flags, h);
 }
 
 static void test_info_v2_window(void **state)

@@ -45,6 +45,25 @@ static int send_frame(struct iap_client *cl, size_t n)
 }
 
 /*
+ * Feed the bytes read but not yet decoded until a whole frame is in cl->dec.
+ * Returns 1 (a frame) or 0 (nothing buffered is left).
+ */
+static int buffered_frame(struct iap_client *cl)
+{
+	while (cl->in_pos < cl->in_len) {
+		size_t used = 0;
+		int r = iap_dec_sink(&cl->dec, &cl->in[cl->in_pos],
+				     cl->in_len - cl->in_pos, &used);
+
+		cl->in_pos += used;
+		if (r == IAP_DEC_FRAME) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Read and decode until an answer to cmd with a seq in
  * [first_seq, first_seq + count) is in cl->dec, or timeout_ms has passed.
  * Other frames are stale answers (or echoes) and are dropped. Returns 1
@@ -60,15 +79,7 @@ static int wait_answer(struct iap_client *cl, uint8_t cmd, uint8_t first_seq,
 		uint64_t t;
 		int n;
 
-		while (cl->in_pos < cl->in_len) {
-			size_t used = 0;
-			int r = iap_dec_sink(&cl->dec, &cl->in[cl->in_pos],
-					     cl->in_len - cl->in_pos, &used);
-
-			cl->in_pos += used;
-			if (r != IAP_DEC_FRAME) {
-				continue;
-			}
+		while (buffered_frame(cl)) {
 			if (cl->dec.cmd == want &&
 			    (uint8_t)(cl->dec.seq - first_seq) < count) {
 				return 1;
@@ -667,15 +678,7 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 			}
 		}
 		/* Answers already read first, then the line. */
-		while (cl->in_pos < cl->in_len) {
-			size_t used = 0;
-			int r = iap_dec_sink(&cl->dec, &cl->in[cl->in_pos],
-					     cl->in_len - cl->in_pos, &used);
-
-			cl->in_pos += used;
-			if (r != IAP_DEC_FRAME) {
-				continue;
-			}
+		while (buffered_frame(cl)) {
 			if (cl->dec.cmd != (IAP_CMD_WRITE | IAP_CMD_RESP) ||
 			    (uint8_t)(cl->dec.seq - st.first_seq) >
 				    (uint8_t)(cl->seq - st.first_seq)) {
