@@ -5,6 +5,15 @@
 
 #include "iap/iap_err.h"
 #include "iap/iap_server.h"
+#include "iap/iap_sha256.h"
+
+/* A HASH answer fits the smallest response buffer. */
+typedef char iap_hash_answer_fits
+	[IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE + IAP_HASH_RESP_HDR +
+				 IAP_HASH_MAX_ENTRIES * IAP_HASH_DIGEST_SIZE <=
+			 IAP_SERVER_TX_MIN
+		 ? 1
+		 : -1];
 
 int iap_server_init(struct iap_server *s, const struct iap_server_cfg *cfg,
 		    int app_valid, const struct iap_image_hdr *app)
@@ -124,6 +133,9 @@ static int cmd_info(struct iap_server *s)
 		if (s->cfg.set_baud) {
 			in.caps |= IAP_CAP_BAUD;
 		}
+		if (s->cfg.rx_cap >= IAP_START_RESUME_SIZE) {
+			in.caps |= IAP_CAP_RESUME;
+		}
 		in.window = window(&s->cfg);
 		in.rx_ring = s->cfg.rx_ring;
 	}
@@ -156,11 +168,15 @@ static int cmd_start(struct iap_server *s)
 	const uint8_t *p = s->dec.buf;
 	uint8_t slot = p[0];
 	uint8_t flags = p[1];
+	uint32_t from = 0;
 	struct iap_image_hdr h;
 	int err;
 
-	if (s->dec.frame_len != IAP_START_REQ_SIZE || p[2] || p[3] ||
-	    (flags & ~IAP_START_F_ALL) || (flags && s->cfg.proto_v1)) {
+	if (s->dec.frame_len != ((flags & IAP_START_F_RESUME)
+					 ? IAP_START_RESUME_SIZE
+					 : IAP_START_REQ_SIZE) ||
+	    p[2] || p[3] || (flags & ~IAP_START_F_ALL) ||
+	    (flags && s->cfg.proto_v1)) {
 		return respond(s, IAP_ERR_INVAL, 0);
 	}
 	if (slot == IAP_SLOT_APP && s->cfg.stage_only) {
@@ -170,18 +186,99 @@ static int cmd_start(struct iap_server *s)
 	if (err) {
 		return respond(s, err, 0);
 	}
+	if (flags & IAP_START_F_RESUME) {
+		from = iap_get_le32(&p[IAP_START_REQ_SIZE]);
+	}
 	s->state = IAP_STATE_IDLE;
 	s->staged = 0;
-	if (slot == IAP_SLOT_APP) {
-		s->app_valid = 0; /* the writer's erases take the old image */
-	}
 	s->stream = (flags & IAP_START_F_STREAM) ? 1u : 0u;
-	err = iap_stage_open(&s->wr, s->cfg.flash, l, slot, &h,
-			     s->stream ? IAP_STAGE_ERASE_AHEAD : 0u);
+	err = iap_stage_open_at(&s->wr, s->cfg.flash, l, slot, &h,
+				s->stream ? IAP_STAGE_ERASE_AHEAD : 0u, from);
+	if (slot == IAP_SLOT_APP && err != IAP_ERR_RANGE &&
+	    err != IAP_ERR_ALIGN) {
+		s->app_valid = 0; /* the writer's erases took the old image */
+	}
 	if (!err) {
 		s->state = IAP_STATE_RECEIVING;
 	}
 	return respond(s, err, 0);
+}
+
+/*
+ * HASH: what a slot holds, sector by sector, so that a host can resume an
+ * upload where the bytes in place end. Read only; any state.
+ */
+static int cmd_hash(struct iap_server *s)
+{
+	const struct iap_layout *l = s->cfg.layout;
+	const struct iap_flash *f = s->cfg.flash;
+	const uint8_t *p = s->dec.buf;
+	uint8_t *b = body(s);
+	uint32_t base, size, off, end;
+	uint16_t blank = 0;
+	uint8_t n = 0;
+
+	if (s->dec.frame_len != IAP_HASH_REQ_SIZE || p[1] || p[2] || p[3]) {
+		return respond(s, IAP_ERR_INVAL, 0);
+	}
+	if (p[0] == IAP_SLOT_APP) {
+		base = l->app_addr;
+		size = l->app_size;
+	} else if (p[0] == IAP_SLOT_STAGE && l->stage_size) {
+		base = l->stage_addr;
+		size = l->stage_size;
+	} else {
+		return respond(s, IAP_ERR_NOTSUP, 0);
+	}
+	off = iap_get_le32(&p[4]);
+	end = iap_get_le32(&p[8]);
+	if (off > size || end > size - off) {
+		return respond(s, IAP_ERR_RANGE, 0);
+	}
+	end += off;
+	iap_put_le32(b, off);
+	while (off < end && n < IAP_HASH_MAX_ENTRIES) {
+		uint8_t digest[IAP_SHA256_SIZE];
+		struct iap_sha256 h;
+		uint32_t start, ssize, stop;
+		int all_ff = 1;
+		int err = iap_flash_sector(f, base + off, &start, &ssize);
+
+		if (err) {
+			return respond(s, err, 0);
+		}
+		stop = start + ssize - base;
+		stop = stop < end ? stop : end;
+		iap_sha256_init(&h);
+		while (off < stop) {
+			uint32_t k = stop - off;
+
+			if (k > s->cfg.scratch_size) {
+				k = s->cfg.scratch_size;
+			}
+			err = f->read(f->ctx, base + off, s->cfg.scratch, k);
+			if (err) {
+				return respond(s, err, 0);
+			}
+			for (uint32_t i = 0; i < k && all_ff; i++) {
+				all_ff = s->cfg.scratch[i] == IAP_FLASH_ERASED;
+			}
+			iap_sha256_update(&h, s->cfg.scratch, k);
+			off += k;
+		}
+		iap_sha256_final(&h, digest);
+		memcpy(&b[IAP_HASH_RESP_HDR + n * IAP_HASH_DIGEST_SIZE], digest,
+		       IAP_HASH_DIGEST_SIZE);
+		if (all_ff) {
+			blank = (uint16_t)(blank | (1u << n));
+		}
+		n++;
+	}
+	b[4] = n;
+	b[5] = 0;
+	iap_put_le16(&b[6], blank);
+	return respond(
+		s, 0, (uint16_t)(IAP_HASH_RESP_HDR + n * IAP_HASH_DIGEST_SIZE));
 }
 
 static int cmd_write(struct iap_server *s)
@@ -293,6 +390,11 @@ static int handle(struct iap_server *s)
 		return err ? err : IAP_SERVER_BOOT;
 	case IAP_CMD_BAUD:
 		return cmd_baud(s);
+	case IAP_CMD_HASH:
+		if (s->cfg.proto_v1 || s->cfg.rx_cap < IAP_START_RESUME_SIZE) {
+			return respond(s, IAP_ERR_NOTSUP, 0);
+		}
+		return cmd_hash(s);
 	case IAP_CMD_ABORT:
 		if (s->state == IAP_STATE_RECEIVING) {
 			s->state = IAP_STATE_IDLE;

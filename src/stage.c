@@ -61,33 +61,67 @@ int iap_stage_cancel(const struct iap_flash *f, const struct iap_layout *l)
 	return iap_flash_erase_span(f, l->stage_meta_addr, l->stage_meta_size);
 }
 
-int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
-		   const struct iap_layout *l, uint8_t slot,
-		   const struct iap_image_hdr *h, unsigned int flags)
+/*
+ * Where a resumed write may start: a whole number of write units, at most
+ * the padded image, and a sector start of the slot unless it is the very
+ * end (an erase at from must not reach the bytes below it).
+ */
+static int resume_ok(const struct iap_flash *f, uint32_t slot_addr,
+		     const struct iap_image_hdr *h, uint32_t from)
 {
+	uint32_t ws = f->write_size;
+	uint32_t padded = (h->image_size + ws - 1u) / ws * ws;
+	uint32_t start, size;
 	int err;
 
+	if (from > padded) {
+		return IAP_ERR_RANGE;
+	}
+	if (from % ws) {
+		return IAP_ERR_ALIGN;
+	}
+	if (from == 0 || from == padded) {
+		return 0;
+	}
+	err = iap_flash_sector(f, slot_addr + from, &start, &size);
+	if (!err && start != slot_addr + from) {
+		err = IAP_ERR_ALIGN;
+	}
+	return err;
+}
+
+int iap_stage_open_at(struct iap_stage_writer *w, const struct iap_flash *f,
+		      const struct iap_layout *l, uint8_t slot,
+		      const struct iap_image_hdr *h, unsigned int flags,
+		      uint32_t from)
+{
+	uint32_t slot_addr =
+		slot == IAP_SLOT_STAGE ? l->stage_addr : l->app_addr;
+	int err = resume_ok(f, slot_addr, h, from);
+
+	if (err) {
+		return err; /* nothing erased, w as it was */
+	}
 	if (h != &w->hdr) {
 		w->hdr = *h;
 	}
 	w->flash = f;
 	w->layout = l;
-	w->next_off = 0;
+	w->next_off = from;
 	w->state = IAP_WRITER_IDLE;
 	w->tail_len = 0;
 	w->direct = 0;
 	w->ahead = (flags & IAP_STAGE_ERASE_AHEAD) ? 1u : 0u;
-	w->erased_end = 0;
+	w->erased_end = from;
+	w->slot_addr = slot_addr;
 	if (slot == IAP_SLOT_STAGE) {
 		/* The installed image stays; only the stage is rewritten. */
-		w->slot_addr = l->stage_addr;
 		w->meta_addr = l->stage_meta_addr;
 		err = iap_flash_erase_span(f, w->meta_addr, l->stage_meta_size);
 	} else {
 		/* A pending staged image would overwrite this one at boot. From
 		 * there on the old image is gone: meta, then the slot. */
 		w->direct = 1;
-		w->slot_addr = l->app_addr;
 		w->meta_addr = l->meta_addr;
 		err = iap_stage_cancel(f, l);
 		if (!err) {
@@ -96,13 +130,23 @@ int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
 		}
 	}
 	if (!err && !w->ahead) {
-		err = iap_flash_erase_span(f, w->slot_addr, w->hdr.image_size);
+		if (from < w->hdr.image_size) {
+			err = iap_flash_erase_span(f, w->slot_addr + from,
+						   w->hdr.image_size - from);
+		}
 		w->erased_end = UINT32_MAX;
 	}
 	if (!err) {
 		w->state = IAP_WRITER_RECEIVING;
 	}
 	return err;
+}
+
+int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
+		   const struct iap_layout *l, uint8_t slot,
+		   const struct iap_image_hdr *h, unsigned int flags)
+{
+	return iap_stage_open_at(w, f, l, slot, h, flags, 0);
 }
 
 int iap_stage_begin(struct iap_stage_writer *w, const struct iap_flash *f,

@@ -43,7 +43,9 @@ enum iap_cmd {
 	IAP_CMD_FINISH = 0x04, /* verify hash + vectors, commit metadata */
 	IAP_CMD_BOOT = 0x05,   /* answer, then leave the bootloader */
 	IAP_CMD_ABORT = 0x06,  /* drop an update in progress */
-	IAP_CMD_BAUD = 0x07 /* v2: baud u32; answered, then the line switches */
+	IAP_CMD_BAUD =
+		0x07,	    /* v2: baud u32; answered, then the line switches */
+	IAP_CMD_HASH = 0x08 /* v2: slot u8, 3 x 0, offset u32, len u32 */
 };
 
 /* Slot ids for START. */
@@ -55,6 +57,8 @@ enum iap_cmd {
 #define IAP_CAP_APP    0x02u /* the running application answers: stage only */
 #define IAP_CAP_STREAM 0x04u /* v2: START takes IAP_START_F_STREAM */
 #define IAP_CAP_BAUD   0x08u /* v2: BAUD switches the line rate */
+#define IAP_CAP_RESUME 0x10u /* v2: HASH, and START takes IAP_START_F_RESUME \
+			      */
 
 /*
  * Baud switching (docs/PROTOCOL.md): after answering BAUD the device
@@ -88,7 +92,25 @@ enum iap_cmd {
  * next_offset, from where the host sends again.
  */
 #define IAP_START_F_STREAM 0x01u
-#define IAP_START_F_ALL	   IAP_START_F_STREAM
+#define IAP_START_F_ALL	   (IAP_START_F_STREAM | IAP_START_F_RESUME)
+
+/*
+ * Resume (docs/PROTOCOL.md): START with IAP_START_F_RESUME carries the
+ * payload offset u32 the writing goes on from after the header (request
+ * IAP_START_RESUME_SIZE bytes); the slot below it is kept, not erased.
+ * The host finds that offset with HASH: for each flash sector of the slot
+ * from offset on (clipped to [offset, offset + len)), up to
+ * IAP_HASH_MAX_ENTRIES of them, the device answers the first
+ * IAP_HASH_DIGEST_SIZE bytes of the SHA-256 of those bytes and whether
+ * they are all erased. Answer body: offset u32, count u8, 0, blank mask
+ * u16 (bit i: entry i all 0xFF), then count digests.
+ */
+#define IAP_START_F_RESUME    0x02u
+#define IAP_START_RESUME_SIZE (IAP_START_REQ_SIZE + 4u)
+#define IAP_HASH_REQ_SIZE     12u
+#define IAP_HASH_MAX_ENTRIES  14u
+#define IAP_HASH_DIGEST_SIZE  8u
+#define IAP_HASH_RESP_HDR     8u
 
 /* The most frames a device announces in flight (seq space is 256). */
 #define IAP_WINDOW_MAX 32u

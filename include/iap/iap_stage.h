@@ -106,6 +106,22 @@ int iap_stage_open(struct iap_stage_writer *w, const struct iap_flash *f,
 		   const struct iap_image_hdr *h, unsigned int flags);
 
 /**
+ * iap_stage_open_at() - iap_stage_open(), resuming at payload offset from:
+ * the bytes of the slot below from are kept as they are and the writer
+ * goes on at next_off = from (what the host proved to be in place, sector
+ * by sector, with HASH; docs/PROTOCOL.md, "Resume"). Nothing below from is
+ * erased or trusted: iap_stage_finish() hashes the whole slot as always.
+ * from is 0, the image size rounded up to the write unit, or a sector
+ * start inside the slot below it. Returns as iap_stage_open(), or before
+ * any erase IAP_ERR_RANGE (from past the image) or IAP_ERR_ALIGN (not a
+ * sector start, or not a whole write unit).
+ */
+int iap_stage_open_at(struct iap_stage_writer *w, const struct iap_flash *f,
+		      const struct iap_layout *l, uint8_t slot,
+		      const struct iap_image_hdr *h, unsigned int flags,
+		      uint32_t from);
+
+/**
  * iap_stage_begin() - iap_stage_check() then iap_stage_open() into the
  * stage slot: what an application calls with the header it received. A
  * refused header changes nothing, neither the flash nor w (a session in

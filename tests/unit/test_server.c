@@ -549,8 +549,8 @@ static void test_stage_only_refuses_app_slot(void **state)
 	assert_int_equal(info.app_valid, 1);
 	assert_int_equal(info.state, IAP_STATE_IDLE);
 	/* INFO tells the host it talks to the application. */
-	assert_int_equal(info.caps,
-			 IAP_CAP_STAGE | IAP_CAP_APP | IAP_CAP_STREAM);
+	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_APP |
+					    IAP_CAP_STREAM | IAP_CAP_RESUME);
 	assert_true(slot_equals(&r, old, sizeof(old)));
 	/* The stage slot works as in the bootloader. */
 	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), 0);
@@ -615,7 +615,8 @@ static void test_app_slot_allowed_by_default(void **state)
 	assert_int_equal(r.srv.cfg.stage_only, 0);
 	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
 	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
-	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_STREAM);
+	assert_int_equal(info.caps,
+			 IAP_CAP_STAGE | IAP_CAP_STREAM | IAP_CAP_RESUME);
 	make_image(r.d.layout, img, sizeof(img), 23, &h, 1, 0);
 	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), 0);
 	upload(&r, img, sizeof(img), 1024);
@@ -747,6 +748,134 @@ static void test_v1_gap_is_a_protocol_error(void **state)
 	rig_close(&r);
 }
 
+static int hash_req(struct rig *r, uint8_t slot, uint32_t off, uint32_t len)
+{
+	uint8_t p[IAP_HASH_REQ_SIZE];
+
+	memset(p, 0, sizeof(p));
+	p[0] = slot;
+	iap_put_le32(&p[4], off);
+	iap_put_le32(&p[8], len);
+	return req(r, IAP_CMD_HASH, p, sizeof(p));
+}
+
+static int start_resume(struct rig *r, const struct iap_image_hdr *h,
+			uint32_t from)
+{
+	uint8_t p[IAP_START_RESUME_SIZE];
+
+	memset(p, 0, sizeof(p));
+	p[1] = IAP_START_F_STREAM | IAP_START_F_RESUME;
+	iap_image_hdr_encode(h, &p[4]);
+	iap_put_le32(&p[IAP_START_REQ_SIZE], from);
+	return req(r, IAP_CMD_START, p, sizeof(p));
+}
+
+/* HASH: one truncated SHA-256 per sector of the range, the blank mask,
+ * at most IAP_HASH_MAX_ENTRIES entries; ranges outside the slot refused. */
+static void test_hash_per_sector(void **state)
+{
+	enum { SIZE = 3000 };
+	static uint8_t img[SIZE + 2];
+	const uint8_t *slot;
+	uint8_t d[IAP_SHA256_SIZE];
+	struct iap_image_hdr h;
+	struct iap_info info;
+	struct rig r;
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_true(info.caps & IAP_CAP_RESUME);
+	make_image(r.d.layout, img, SIZE, 3, &h, 1, 0);
+	img[SIZE] = img[SIZE + 1] = 0xFF;
+	assert_int_equal(start_flags(&r, IAP_START_F_STREAM, &h), 0);
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(write_at(&r, 1024, &img[1024], 1000), 0);
+	slot = &r.d.sf.mem[r.d.layout->app_addr - r.d.sf.base];
+	/* From 512: [512, 1024), [1024, 2048), then two blank pages. */
+	assert_int_equal(hash_req(&r, IAP_SLOT_APP, 512, 4096 - 512), 0);
+	assert_int_equal(r.body_len, IAP_HASH_RESP_HDR + 4 * 8);
+	assert_int_equal(iap_get_le32(r.body), 512);
+	assert_int_equal(r.body[4], 4);
+	assert_int_equal(iap_get_le16(&r.body[6]), 0xC);
+	iap_sha256(&slot[512], 512, d);
+	assert_memory_equal(&r.body[8], d, 8);
+	iap_sha256(&img[1024], 1024, d); /* 1000 written, 24 still 0xFF */
+	assert_memory_not_equal(&r.body[16], d, 8);
+	iap_sha256(&slot[1024], 1024, d);
+	assert_memory_equal(&r.body[16], d, 8);
+	/* The whole 48-page slot: the first 14 pages in one answer. */
+	assert_int_equal(hash_req(&r, IAP_SLOT_APP, 0, r.d.layout->app_size),
+			 0);
+	assert_int_equal(r.body[4], IAP_HASH_MAX_ENTRIES);
+	assert_int_equal(iap_get_le16(&r.body[6]),
+			 (1u << IAP_HASH_MAX_ENTRIES) - 4u);
+	/* A hash is read only: the session goes on. */
+	assert_int_equal(r.srv.state, IAP_STATE_RECEIVING);
+	assert_int_equal(hash_req(&r, IAP_SLOT_APP, r.d.layout->app_size, 1),
+			 IAP_ERR_RANGE);
+	assert_int_equal(
+		hash_req(&r, IAP_SLOT_APP, 4, r.d.layout->app_size - 3),
+		IAP_ERR_RANGE);
+	assert_int_equal(hash_req(&r, IAP_SLOT_STAGE, 0, 16), IAP_ERR_NOTSUP);
+	assert_int_equal(req(&r, IAP_CMD_HASH, "\0\0\0\0", 4), IAP_ERR_INVAL);
+	/* A v1 device has no HASH. */
+	r.srv.cfg.proto_v1 = 1;
+	assert_int_equal(hash_req(&r, IAP_SLOT_APP, 0, 16), IAP_ERR_NOTSUP);
+	rig_close(&r);
+}
+
+/* START with RESUME: the pages below the offset are kept, the writes go
+ * on from there, FINISH hashes it all. */
+static void test_start_resume(void **state)
+{
+	enum { SIZE = 5000 };
+	static uint8_t img[SIZE + 16];
+	struct iap_image_hdr h;
+	struct rig r;
+	uint64_t erases, ops;
+	uint8_t p[IAP_START_REQ_SIZE];
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, SIZE, 4, &h, 1, 0);
+	memset(&img[SIZE], 0xFF, 16);
+	assert_int_equal(start_flags(&r, IAP_START_F_STREAM, &h), 0);
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(write_at(&r, 1024, &img[1024], 1024), 0);
+	assert_int_equal(write_at(&r, 2048, &img[2048], 512), 0);
+	/* Bad resume requests change nothing. */
+	ops = r.d.sf.ops_done;
+	memset(p, 0, sizeof(p));
+	p[1] = IAP_START_F_STREAM | IAP_START_F_RESUME;
+	iap_image_hdr_encode(&h, &p[4]);
+	assert_int_equal(req(&r, IAP_CMD_START, p, sizeof(p)), IAP_ERR_INVAL);
+	assert_int_equal(start_resume(&r, &h, 1536), IAP_ERR_ALIGN);
+	assert_int_equal(start_resume(&r, &h, 6000), IAP_ERR_RANGE);
+	assert_int_equal(r.d.sf.ops_done, ops);
+	erases = r.d.sf.erases;
+	assert_int_equal(start_resume(&r, &h, 2048), 0);
+	assert_int_equal(r.d.sf.erases, erases + 1); /* meta only */
+	/* Below the offset: checked, not written; past it: a gap. */
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(write_at(&r, 3072, &img[3072], 1024), IAP_ERR_AGAIN);
+	assert_int_equal(iap_get_le32(r.body), 2048);
+	for (uint32_t off = 2048; off < SIZE; off += 1024) {
+		uint32_t n =
+			SIZE - off < 1024 ? (SIZE - off + 1) / 2 * 2 : 1024;
+
+		assert_int_equal(write_at(&r, off, &img[off], n), 0);
+	}
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, SIZE));
+	/* A v1 device refuses the flag. */
+	r.srv.cfg.proto_v1 = 1;
+	assert_int_equal(start_resume(&r, &h, 2048), IAP_ERR_INVAL);
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +897,8 @@ int main(void)
 		cmocka_unit_test(test_v1_device_mode),
 		cmocka_unit_test(test_stream_erases_ahead),
 		cmocka_unit_test(test_v1_gap_is_a_protocol_error),
+		cmocka_unit_test(test_hash_per_sector),
+		cmocka_unit_test(test_start_resume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -577,6 +577,158 @@ static void test_cancel(void **state)
 	rig_close(&r);
 }
 
+/*
+ * Resume: a session cut after `cut` bytes, then iap_stage_open_at() from
+ * the start of the sector holding the cut. Nothing below from is erased
+ * or written again, the rest goes in, finish verifies the whole slot.
+ */
+static void resume(const char *board, uint32_t size, uint32_t cut)
+{
+	uint32_t ws, from, start, ssize, off;
+	uint8_t *img = malloc(size), *below;
+	uint64_t progs;
+	struct iap_image_hdr h;
+	struct rig r;
+
+	assert_non_null(img);
+	rig_open(&r, board);
+	ws = r.d.flash->write_size;
+	make_image(r.d.layout, img, size, 5, &h, 2, 0);
+	assert_int_equal(iap_stage_open(&r.w, r.d.flash, r.d.layout,
+					IAP_SLOT_STAGE, &h,
+					IAP_STAGE_ERASE_AHEAD),
+			 0);
+	assert_int_equal(iap_stage_append(&r.w, img, cut), 0);
+	iap_stage_abort(&r.w); /* the host is gone */
+	assert_int_equal(iap_flash_sector(r.d.flash,
+					  r.d.layout->stage_addr + cut, &start,
+					  &ssize),
+			 0);
+	from = start - r.d.layout->stage_addr;
+	assert_true(from > 0);
+	below = malloc(from);
+	assert_non_null(below);
+	memcpy(below, stage_mem(&r), from);
+	assert_memory_equal(below, img, from);
+
+	/* Not a sector start, past the image, not a unit: refused, and
+	 * neither the flash nor the writer changes. */
+	progs = r.d.sf.progs + r.d.sf.erases;
+	assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+					   IAP_SLOT_STAGE, &h,
+					   IAP_STAGE_ERASE_AHEAD, from + ws),
+			 IAP_ERR_ALIGN);
+	assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+					   IAP_SLOT_STAGE, &h,
+					   IAP_STAGE_ERASE_AHEAD, size + ws),
+			 IAP_ERR_RANGE);
+	if (ws > 1) {
+		assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+						   IAP_SLOT_STAGE, &h,
+						   IAP_STAGE_ERASE_AHEAD,
+						   from + 1),
+				 IAP_ERR_ALIGN);
+	}
+	assert_int_equal(r.d.sf.progs + r.d.sf.erases, progs);
+	assert_int_equal(r.w.state, IAP_WRITER_IDLE);
+
+	assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+					   IAP_SLOT_STAGE, &h,
+					   IAP_STAGE_ERASE_AHEAD, from),
+			 0);
+	assert_int_equal(r.w.next_off, from);
+	/* A resend below from is checked against the flash, not written. */
+	assert_int_equal(iap_stage_write(&r.w, 0, img, ws), 0);
+	assert_int_equal(iap_stage_append(&r.w, &img[from], size - from), 0);
+	assert_memory_equal(stage_mem(&r), below, from);
+	assert_int_equal(finish(&r), 0);
+	assert_pending(&r, img, &h);
+	/* from the end: nothing to write, and finish verifies again. */
+	off = (size + ws - 1) / ws * ws;
+	assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+					   IAP_SLOT_STAGE, &h, 0, off),
+			 0);
+	assert_int_equal(finish(&r), 0);
+	assert_pending(&r, img, &h);
+	rig_close(&r);
+	free(below);
+	free(img);
+}
+
+static void test_resume_f103(void **state)
+{
+	(void)state;
+	resume("f103cb-staged", 9001, 5000);
+}
+
+static void test_resume_f407(void **state)
+{
+	(void)state;
+	resume("f407vg-staged", 180001, 140003);
+}
+
+/* The bytes below from are not the image's: finish refuses, nothing is
+ * pending; a resume is never trusted further than the hash. */
+static void test_resume_wrong_bytes_below_refused(void **state)
+{
+	uint8_t img[6000], other[6000];
+	struct iap_image_hdr h, ho;
+	struct rig r;
+
+	(void)state;
+	rig_open(&r, "f103cb-staged");
+	make_image(r.d.layout, img, sizeof(img), 6, &h, 2, 0);
+	make_image(r.d.layout, other, sizeof(other), 7, &ho, 2, 0);
+	assert_int_equal(iap_stage_open(&r.w, r.d.flash, r.d.layout,
+					IAP_SLOT_STAGE, &ho,
+					IAP_STAGE_ERASE_AHEAD),
+			 0);
+	assert_int_equal(iap_stage_append(&r.w, other, 3000), 0);
+	iap_stage_abort(&r.w);
+	assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+					   IAP_SLOT_STAGE, &h,
+					   IAP_STAGE_ERASE_AHEAD, 2048),
+			 0);
+	assert_int_equal(iap_stage_append(&r.w, &img[2048], sizeof(img) - 2048),
+			 0);
+	assert_int_equal(finish(&r), IAP_ERR_CORRUPT);
+	assert_int_equal(iap_stage_state(r.d.flash, r.d.layout, NULL),
+			 IAP_STAGE_EMPTY);
+	rig_close(&r);
+}
+
+/* Resumed without erase ahead (a v1-style START): the sectors from from
+ * on are erased at open, those below are not. */
+static void test_resume_erase_at_open(void **state)
+{
+	uint8_t img[6000];
+	struct iap_image_hdr h;
+	uint64_t erases;
+	struct rig r;
+
+	(void)state;
+	rig_open(&r, "f103cb-staged");
+	make_image(r.d.layout, img, sizeof(img), 8, &h, 2, 0);
+	assert_int_equal(iap_stage_open(&r.w, r.d.flash, r.d.layout,
+					IAP_SLOT_STAGE, &h, 0),
+			 0);
+	assert_int_equal(iap_stage_append(&r.w, img, 4100), 0);
+	iap_stage_abort(&r.w);
+	erases = r.d.sf.erases;
+	assert_int_equal(iap_stage_open_at(&r.w, r.d.flash, r.d.layout,
+					   IAP_SLOT_STAGE, &h, 0, 4096),
+			 0);
+	/* The stage meta sector, then the two sectors from 4096 on. */
+	assert_int_equal(r.d.sf.erases - erases,
+			 1 + (sizeof(img) - 4096 + 1023) / 1024);
+	assert_memory_equal(stage_mem(&r), img, 4096);
+	assert_int_equal(iap_stage_append(&r.w, &img[4096], sizeof(img) - 4096),
+			 0);
+	assert_int_equal(finish(&r), 0);
+	assert_pending(&r, img, &h);
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +745,10 @@ int main(void)
 		cmocka_unit_test(test_flash_error_ends_session),
 		cmocka_unit_test(test_begin_drops_pending_image),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_resume_f103),
+		cmocka_unit_test(test_resume_f407),
+		cmocka_unit_test(test_resume_wrong_bytes_below_refused),
+		cmocka_unit_test(test_resume_erase_at_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -345,7 +345,15 @@ int iap_client_start_slot(struct iap_client *cl, uint8_t slot,
 int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
 			   const struct iap_image_hdr *h)
 {
-	uint8_t req[IAP_START_REQ_SIZE];
+	return iap_client_start_at(
+		cl, slot, (uint8_t)(flags & ~IAP_START_F_RESUME), h, 0);
+}
+
+int iap_client_start_at(struct iap_client *cl, uint8_t slot, uint8_t flags,
+			const struct iap_image_hdr *h, uint32_t from)
+{
+	uint8_t req[IAP_START_RESUME_SIZE];
+	uint16_t len = IAP_START_REQ_SIZE;
 	struct iap_info st;
 	uint32_t timeout;
 
@@ -353,6 +361,10 @@ int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
 	req[0] = slot;
 	req[1] = flags;
 	iap_image_hdr_encode(h, &req[4]);
+	if (flags & IAP_START_F_RESUME) {
+		iap_put_le32(&req[IAP_START_REQ_SIZE], from);
+		len = IAP_START_RESUME_SIZE;
+	}
 	/* Staged, the erases are in the stage slot and its meta region. */
 	st = cl->info;
 	if (slot == IAP_SLOT_STAGE) {
@@ -364,8 +376,8 @@ int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
 		cl->have_info ? &st : NULL,
 		(flags & IAP_START_F_STREAM) ? 0u : h->image_size);
 	cl->image_size = h->image_size;
-	return iap_client_request(cl, IAP_CMD_START, req, sizeof(req), NULL, 0,
-				  NULL, timeout, IAP_CLIENT_RETRIES);
+	return iap_client_request(cl, IAP_CMD_START, req, len, NULL, 0, NULL,
+				  timeout, IAP_CLIENT_RETRIES);
 }
 
 int iap_client_write(struct iap_client *cl, uint32_t offset,
@@ -434,6 +446,10 @@ const char *iap_client_cmd_name(uint8_t cmd)
 		return "BOOT";
 	case IAP_CMD_ABORT:
 		return "ABORT";
+	case IAP_CMD_BAUD:
+		return "BAUD";
+	case IAP_CMD_HASH:
+		return "HASH";
 	default:
 		return "?";
 	}
@@ -653,6 +669,12 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 	st.o = o;
 	st.data = data;
 	st.len = len;
+	if (o->start > len) {
+		return IAP_ERR_RANGE;
+	}
+	st.acked = o->start;
+	st.send_off = o->start;
+	st.high = o->start;
 	st.first_seq = (uint8_t)(cl->seq + 1u);
 	st.epoch_seq = st.first_seq;
 	st.t_event = now_ms();

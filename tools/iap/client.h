@@ -172,6 +172,7 @@ struct iap_stream_opts {
 	uint32_t window;    /* frames in flight (1 = stop and wait) */
 	uint32_t baud;	    /* line rate, for the timeouts (0: unknown) */
 	uint32_t slot_addr; /* where the payload goes (erase estimates) */
+	uint32_t start;	    /* first offset to send (a resumed START's) */
 	iap_stream_progress_fn progress;
 	iap_stream_cancel_fn cancel;
 	void *ctx;
@@ -202,6 +203,46 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
  */
 int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
 			   const struct iap_image_hdr *h);
+
+/**
+ * iap_client_start_at() - START with flags; with IAP_START_F_RESUME in
+ * flags the device keeps the slot below payload offset from and expects
+ * the WRITEs from there (from comes from iap_client_resume_point()).
+ * Returns as iap_client_start().
+ */
+int iap_client_start_at(struct iap_client *cl, uint8_t slot, uint8_t flags,
+			const struct iap_image_hdr *h, uint32_t from);
+
+/* One HASH answer: what the slot holds, sector by sector. */
+struct iap_hash_ans {
+	uint32_t off;	/* where the first entry starts */
+	unsigned int n; /* entries */
+	uint16_t blank; /* bit i: entry i is all erased */
+	uint8_t digest[IAP_HASH_MAX_ENTRIES][IAP_HASH_DIGEST_SIZE];
+};
+
+/**
+ * iap_client_hash() - HASH the bytes [off, off + len) of slot: one entry
+ * per flash sector from off, clipped to the range, at most
+ * IAP_HASH_MAX_ENTRIES (ask again from the end of the last one for the
+ * rest). Returns as iap_client_request(), or IAP_ERR_PROTO for an answer
+ * that does not parse.
+ */
+int iap_client_hash(struct iap_client *cl, uint8_t slot, uint32_t off,
+		    uint32_t len, struct iap_hash_ans *out);
+
+/**
+ * iap_client_resume_point() - how much of the padded image data (len
+ * bytes) the device's slot already holds, by HASH (docs/PROTOCOL.md,
+ * "Resume"): *from receives the start of the first sector whose bytes
+ * differ from data, or len when all agree. The sector before that one is
+ * counted as missing too unless the writing had reached the next sector
+ * (its first write unit agrees and is not blank): its last unit may be the
+ * one a cut tore. 0 without HASH (no IAP_CAP_RESUME or no geometry in
+ * INFO). Returns 0 or as iap_client_hash().
+ */
+int iap_client_resume_point(struct iap_client *cl, uint8_t slot,
+			    const uint8_t *data, uint32_t len, uint32_t *from);
 
 /**
  * iap_client_cmd_name() - "INFO", "START" ... for a command byte.

@@ -38,6 +38,7 @@ struct flash_opts {
 	uint32_t window;  /* 0: what the device announces */
 	uint32_t baud_up; /* 0: off, 1: auto, else the rate to ask for */
 	int no_boot;
+	int no_resume;
 	int force;
 	int quiet;
 	uint8_t slot; /* IAP_SLOT_APP or IAP_SLOT_STAGE */
@@ -48,6 +49,7 @@ struct progress {
 	int tty; /* redraw one line; else plain lines at quarters */
 	uint64_t t0, last;
 	uint32_t total;
+	uint32_t base; /* bytes already in place (a resumed upload) */
 	unsigned int next_quarter;
 };
 
@@ -108,6 +110,11 @@ static void usage(FILE *out)
 		"bootloader\n"
 		"                    installs it at BOOT or the next reset\n"
 		"      --no-boot     stay in the bootloader after the update\n"
+		"      --no-resume   send the whole image even when the slot "
+		"already holds\n"
+		"                    the first sectors of it (protocol v2 "
+		"asks by hash\n"
+		"                    and sends only the rest)\n"
 		"  -f, --force       send the image even when it fails the "
 		"host-side checks\n"
 		"                    (size, address, board, loader version); "
@@ -142,6 +149,7 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		{"window", required_argument, NULL, 'W'},
 		{"baud-up", required_argument, NULL, 'U'},
 		{"no-boot", no_argument, NULL, 'N'},
+		{"no-resume", no_argument, NULL, 'R'},
 		{"slot", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -202,6 +210,9 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 			break;
 		case 'N':
 			o->no_boot = 1;
+			break;
+		case 'R':
+			o->no_resume = 1;
 			break;
 		case 'S':
 			if (!strcmp(optarg, "app")) {
@@ -311,7 +322,9 @@ static void progress_update(struct progress *p, uint32_t done)
 {
 	uint64_t t = now_ms();
 	double secs = (double)(t - p->t0) / 1000.0;
-	double rate = secs > 0.0 ? (double)done / secs : 0.0;
+	double rate = secs > 0.0 && done > p->base
+			      ? (double)(done - p->base) / secs
+			      : 0.0;
 	unsigned int pct =
 		p->total ? (unsigned int)((uint64_t)done * 100u / p->total)
 			 : 100u;
@@ -383,8 +396,8 @@ static void interrupted_msg(const struct progress *prog,
 			? "iap flash: interrupted at offset %lu; nothing is "
 			  "staged, the installed application is untouched\n"
 			: "iap flash: interrupted at offset %lu; the device "
-			  "has "
-			  "no application now and stays in its bootloader\n",
+			  "has no application now and stays in its "
+			  "bootloader; the same command sends the rest\n",
 		(unsigned long)off);
 }
 
@@ -459,11 +472,12 @@ static int stream_cancel(void *ctx)
 static int send_stream(struct iap_client *cl, struct iap_serial *port,
 		       const struct flash_opts *o,
 		       const struct iap_image_hdr *h, const uint8_t *buf,
-		       uint32_t padded, uint32_t chunk, struct progress *prog)
+		       uint32_t padded, uint32_t chunk, uint32_t from,
+		       struct progress *prog)
 {
 	struct iap_stream_opts so;
 	struct stream_ui ui = {prog, h->image_size};
-	uint32_t acked = 0;
+	uint32_t acked = from;
 	char what[64];
 	int err;
 
@@ -473,6 +487,7 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 	so.baud = iap_serial_baud(port);
 	so.slot_addr = o->slot == IAP_SLOT_STAGE ? cl->info.stage_addr
 						 : cl->info.app_addr;
+	so.start = from;
 	so.progress = stream_progress;
 	so.cancel = stream_cancel;
 	so.ctx = &ui;
@@ -506,6 +521,7 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	uint32_t chunk = in->max_payload - IAP_WRITE_REQ_HDR;
 	uint32_t padded = (h->image_size + ws - 1u) / ws * ws;
 	int stream = use_stream(o, in);
+	uint32_t from = 0;
 	uint64_t t_start, t_written, t_done;
 	struct progress prog;
 	uint8_t *buf;
@@ -532,8 +548,25 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	memcpy(buf, payload, h->image_size);
 
 	t_start = now_ms();
-	err = iap_client_start_flags(cl, o->slot,
-				     stream ? IAP_START_F_STREAM : 0u, h);
+	if (stream && !o->no_resume) {
+		err = iap_client_resume_point(cl, o->slot, buf, padded, &from);
+		if (err) {
+			iap_dev_report("iap flash", cl, port, o->port, "HASH",
+				       "HASH", err);
+			free(buf);
+			return -1;
+		}
+	}
+	if (from && !o->quiet) {
+		printf("resuming: %.1f of %.1f KiB are on the device already "
+		       "(checked by hash), sending from offset %lu\n",
+		       kib(from < h->image_size ? from : h->image_size),
+		       kib(h->image_size), (unsigned long)from);
+	}
+	err = iap_client_start_at(cl, o->slot,
+				  (uint8_t)((stream ? IAP_START_F_STREAM : 0u) |
+					    (from ? IAP_START_F_RESUME : 0u)),
+				  h, from);
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
 			       err);
@@ -542,8 +575,10 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	}
 	t_written = now_ms();
 	progress_start(&prog, o, h->image_size);
+	prog.base = from < h->image_size ? from : h->image_size;
 	if (stream) {
-		err = send_stream(cl, port, o, h, buf, padded, chunk, &prog);
+		err = send_stream(cl, port, o, h, buf, padded, chunk, from,
+				  &prog);
 	} else {
 		err = send_v1(cl, port, o, h, buf, padded, chunk, &prog);
 	}
@@ -562,7 +597,9 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	if (!o->quiet) {
 		uint64_t t_end = now_ms();
 		double secs = (double)(t_end - t_start) / 1000.0;
-		double rate = secs > 0.0 ? (double)h->image_size / secs : 0.0;
+		uint32_t kept = from < h->image_size ? from : h->image_size;
+		double rate = secs > 0.0 ? (double)(h->image_size - kept) / secs
+					 : 0.0;
 
 		uint32_t baud = iap_serial_baud(port);
 		double line = (double)baud / 10.0;
