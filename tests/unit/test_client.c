@@ -648,6 +648,126 @@ static void test_update_with_lost_answers(void **state)
 	update_against_server(3);
 }
 
+/* A link to a real server on an erased f103c8 (1 KiB pages, 2-byte unit). */
+static struct link *link_open(struct dev *d)
+{
+	struct link *l = calloc(1, sizeof(*l));
+	struct iap_server_cfg cfg;
+
+	assert_non_null(l);
+	dev_open(d, "f103c8");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.flash = d->flash;
+	cfg.layout = d->layout;
+	cfg.loader_version = LOADER_VER;
+	cfg.rx_buf = l->rx;
+	cfg.rx_cap = 1024;
+	cfg.tx_buf = l->tx;
+	cfg.tx_cap = sizeof(l->tx);
+	cfg.scratch = l->scratch;
+	cfg.scratch_size = sizeof(l->scratch);
+	cfg.send = link_send;
+	cfg.send_ctx = l;
+	assert_int_equal(iap_server_init(&l->srv, &cfg, 0, NULL), 0);
+	return l;
+}
+
+/* Stream [0, n) of img after a fresh START, then leave (a killed host). */
+static void partial_upload(struct iap_client *cl, const struct iap_image_hdr *h,
+			   const uint8_t *img, uint32_t n)
+{
+	struct iap_stream_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.chunk = 512;
+	o.window = 1;
+	assert_int_equal(
+		iap_client_start_flags(cl, IAP_SLOT_APP, IAP_START_F_STREAM, h),
+		0);
+	assert_int_equal(iap_client_stream(cl, img, n, &o, NULL), 0);
+}
+
+/*
+ * What the device holds, found by HASH: the first page that differs; the
+ * page before it too when the page after the run is untouched (its last
+ * unit may be the one a cut tore); all of it when everything agrees. Then
+ * the rest streamed from there gives a verified image.
+ */
+static void test_resume_point(void **state)
+{
+	enum { SIZE = 10001, PADDED = 10002 };
+	struct dev d;
+	struct link *l;
+	struct iap_client *cl = calloc(1, sizeof(*cl));
+	struct iap_image_hdr h, got;
+	struct iap_stream_opts o;
+	static uint8_t img[PADDED];
+	uint8_t *slot;
+	uint32_t from = 1;
+
+	(void)state;
+	assert_non_null(cl);
+	l = link_open(&d);
+	slot = &d.sf.mem[d.layout->app_addr - d.sf.base];
+	make_image(d.layout, img, SIZE, 8, &h, 1, 2);
+	img[SIZE] = 0xFF;
+	iap_client_init(cl, link_write, link_read, l, 10);
+	assert_int_equal(iap_client_hello(cl, 1000), 0);
+	assert_true(cl->info.caps & IAP_CAP_RESUME);
+	/* Nothing there: from 0, and one sector hashed to learn it. */
+	assert_int_equal(
+		iap_client_resume_point(cl, IAP_SLOT_APP, img, PADDED, &from),
+		0);
+	assert_int_equal(from, 0);
+	/* Cut inside page 3: pages 0-2 whole, page 3 begun. */
+	partial_upload(cl, &h, img, 3 * 1024 + 512);
+	assert_int_equal(
+		iap_client_resume_point(cl, IAP_SLOT_APP, img, PADDED, &from),
+		0);
+	assert_int_equal(from, 3 * 1024);
+	/* Cut right after page 3: page 4 untouched, page 3 sent again. */
+	partial_upload(cl, &h, img, 4 * 1024);
+	assert_int_equal(
+		iap_client_resume_point(cl, IAP_SLOT_APP, img, PADDED, &from),
+		0);
+	assert_int_equal(from, 3 * 1024);
+	/* Everything in: nothing to send. */
+	partial_upload(cl, &h, img, PADDED);
+	assert_int_equal(
+		iap_client_resume_point(cl, IAP_SLOT_APP, img, PADDED, &from),
+		0);
+	assert_int_equal(from, PADDED);
+	/* A byte of page 6 is not the image's: from page 6. */
+	slot[6 * 1024 + 100] &= 0x0F;
+	assert_int_equal(
+		iap_client_resume_point(cl, IAP_SLOT_APP, img, PADDED, &from),
+		0);
+	assert_int_equal(from, 6 * 1024);
+	/* The rest from there: a verified image. */
+	assert_int_equal(
+		iap_client_start_at(cl, IAP_SLOT_APP,
+				    IAP_START_F_STREAM | IAP_START_F_RESUME, &h,
+				    from),
+		0);
+	memset(&o, 0, sizeof(o));
+	o.chunk = 1000;
+	o.window = 1;
+	o.start = from;
+	assert_int_equal(iap_client_stream(cl, img, PADDED, &o, NULL), 0);
+	assert_int_equal(iap_client_finish(cl), 0);
+	assert_int_equal(iap_image_read_meta(d.flash, d.layout, &got), 0);
+	assert_memory_equal(slot, img, SIZE);
+	/* The first page differs: from 0 whatever follows. */
+	img[10] ^= 1;
+	assert_int_equal(
+		iap_client_resume_point(cl, IAP_SLOT_APP, img, PADDED, &from),
+		0);
+	assert_int_equal(from, 0);
+	free(cl);
+	free(l);
+	dev_close(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts_from_geometry),
 		cmocka_unit_test(test_update_against_server),
 		cmocka_unit_test(test_update_with_lost_answers),
+		cmocka_unit_test(test_resume_point),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
