@@ -62,6 +62,37 @@ grep -Eq "protocol v2, window [2-9]" "$WORK/flash3.log" ||
 ok "$IAP_BOARD: $((big / 1024)) KiB through the real bootloader, protocol v2 ($(grep -Eo 'window [0-9]+ x [0-9]+' "$WORK/flash3.log"), sectors erased as the data arrives): $(grep -o '[0-9.]* KiB/s, [0-9]*% of' "$WORK/flash3.log") the line rate, $(grep -o '[0-9]* bytes sent again' "$WORK/flash3.log")"
 grep "boot:" "$EMU_LOG"
 
+# Resume through the real bootloader: the host is killed half way through
+# another image, then the board loses power; at the next power-up (no
+# image: update mode) iap flash asks by HASH and sends only the rest.
+make_bin "$WORK/big2.bin" "$IAP_APP_ADDR" "$big" big2 "$RAMTOP"
+"$IAP" pack --addr "$IAP_APP_ADDR" --version 2.1.0 -o "$WORK/big2.iap" \
+	"$WORK/big2.bin" >/dev/null || fail "pack big2"
+cp "$FLASH" "$WORK/flash5.bin"
+start_emu "$WORK/emu5.log" --flash "$WORK/flash5.bin" --save --request-update --strict
+"$IAP" flash --port "$EMU_PTY" "$WORK/big2.iap" >"$WORK/flash5.log" 2>&1 &
+host=$!
+for _ in $(seq 3000); do
+	grep -q "^ *50%" "$WORK/flash5.log" && break
+	kill -0 "$host" 2>/dev/null || break
+	sleep 0.02
+done
+grep -q "^ *50%" "$WORK/flash5.log" || { cat "$WORK/flash5.log"; fail "resume: the upload never reached 50%"; }
+kill -9 "$host" 2>/dev/null
+wait "$host" 2>/dev/null
+stop_emu
+start_emu "$WORK/emu6.log" --flash "$WORK/flash5.bin" --dump "$WORK/dump6.bin" --strict
+"$IAP" flash --port "$EMU_PTY" "$WORK/big2.iap" >"$WORK/flash6.log" 2>&1 ||
+	{ cat "$WORK/flash6.log"; fail "iap flash (resume)"; }
+wait_emu
+[ "$EMU_RC" -eq 0 ] || fail "iap-emu exit $EMU_RC (resume)"
+from=$(sed -n 's/.*sending from offset \([0-9]*\).*/\1/p' "$WORK/flash6.log")
+[ -n "$from" ] && [ "$from" -gt 0 ] || { cat "$WORK/flash6.log"; fail "resume: did not resume"; }
+no_violations "resume"
+slot_equals "$WORK/big2.bin" "$WORK/dump6.bin" || fail "resume: slot differs"
+emu_says "app entered at $(printf '0x%08x' $((IAP_APP_ADDR + 0x200)))"
+ok "$IAP_BOARD: host killed at 50%, board power-cycled: resumed from offset $from of $big, image verified and booted"
+
 # A v1 host (one WRITE at a time, everything erased at START) against the
 # same bootloader.
 start_emu "$WORK/emu4.log" --flash "$FLASH" --request-update \
