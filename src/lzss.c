@@ -17,7 +17,17 @@
 #include "iap/iap_err.h"
 #include "iap/iap_lzss.h"
 
-enum lz_state { S_HDR0 = 0, S_HDR1, S_FLAG, S_LIT, S_OHI, S_OLO, S_LEN, S_END };
+enum lz_state {
+	S_HDR0 = 0,
+	S_HDR1,
+	S_FLAG,
+	S_LIT,
+	S_OHI,
+	S_OLO,
+	S_LEN,
+	S_COPY,
+	S_END
+};
 
 int iap_lzss_dec_init(struct iap_lzss_dec *d, uint8_t *win, uint32_t win_cap)
 {
@@ -40,7 +50,7 @@ void iap_lzss_dec_limit(struct iap_lzss_dec *d, uint32_t max)
 /* Take the next n (<= nbits) bits of acc. */
 static uint32_t take(struct iap_lzss_dec *d, unsigned n)
 {
-	d->nbits = (uint8_t)(d->nbits - n);
+	d->nbits -= n;
 	return (d->acc >> d->nbits) & ((1u << n) - 1u);
 }
 
@@ -60,23 +70,34 @@ static int flush(struct iap_lzss_dec *d,
 	return r < 0 ? r : 0;
 }
 
-static int put(struct iap_lzss_dec *d, uint8_t b,
-	       int (*out)(void *, const uint8_t *, uint32_t), void *ctx)
+/*
+ * Copy val + 1 bytes from off back; a literal is a copy from 0 back of
+ * the byte already put at the write position.
+ */
+static int copy(struct iap_lzss_dec *d,
+		int (*out)(void *, const uint8_t *, uint32_t), void *ctx)
 {
-	if (d->total == d->limit) {
-		return IAP_ERR_FBIG;
-	}
-	d->win[d->total & d->mask] = b;
-	d->total++;
-	return (d->total & d->mask) ? 0 : flush(d, out, ctx);
+	int r = 0;
+
+	do {
+		if (d->total == d->limit) {
+			return IAP_ERR_FBIG;
+		}
+		d->win[d->total & d->mask] =
+			d->win[(d->total - d->off) & d->mask];
+		d->total++;
+		if (!(d->total & d->mask)) {
+			r = flush(d, out, ctx);
+		}
+	} while (!r && d->val--);
+	return r;
 }
 
 /* Run every step the bits in acc allow. */
 static int run(struct iap_lzss_dec *d,
 	       int (*out)(void *, const uint8_t *, uint32_t), void *ctx)
 {
-	uint32_t n;
-	int r = 0;
+	int r;
 
 	for (;;) {
 		switch (d->state) {
@@ -91,11 +112,10 @@ static int run(struct iap_lzss_dec *d,
 			if (d->nbits < 8u) {
 				return 0;
 			}
-			r = put(d, (uint8_t)take(d, 8), out, ctx);
-			if (r) {
-				return r;
-			}
-			d->state = S_FLAG;
+			d->win[d->total & d->mask] = (uint8_t)take(d, 8);
+			d->off = 0;
+			d->val = 0;
+			d->state = S_COPY;
 			break;
 		case S_OHI:
 		case S_LEN:
@@ -114,22 +134,13 @@ static int run(struct iap_lzss_dec *d,
 				break;
 			}
 			d->nbits--;
-			if (d->state == S_OHI) {
-				d->off = d->val - 1u;
-				d->state = S_OLO;
+			if (d->state == S_LEN) {
+				/* len = val + 1: copy() takes val + 1 bytes */
+				d->state = S_COPY;
 				break;
 			}
-			/* A back-reference: val + 1 bytes from off back. */
-			n = d->val + 1u;
-			do {
-				r = put(d,
-					d->win[(d->total - d->off) & d->mask],
-					out, ctx);
-			} while (!r && --n);
-			if (r) {
-				return r;
-			}
-			d->state = S_FLAG;
+			d->off = d->val - 1u;
+			d->state = S_OLO;
 			break;
 		case S_OLO:
 			if (d->nbits < d->kbits) {
@@ -142,10 +153,17 @@ static int run(struct iap_lzss_dec *d,
 				d->state = S_END;
 				return take(d, d->nbits) ? IAP_ERR_CORRUPT : 0;
 			}
-			if (d->off > d->total || (d->off >> d->wbits)) {
+			if (d->off > d->total || d->off > d->wmax) {
 				return IAP_ERR_CORRUPT;
 			}
 			d->state = S_LEN;
+			break;
+		case S_COPY:
+			r = copy(d, out, ctx);
+			if (r) {
+				return r;
+			}
+			d->state = S_FLAG;
 			break;
 		default: /* S_END: a byte after the end marker */
 			return d->nbits ? IAP_ERR_CORRUPT : 0;
@@ -153,19 +171,21 @@ static int run(struct iap_lzss_dec *d,
 	}
 }
 
-static int header(struct iap_lzss_dec *d, uint8_t b)
+static int header(struct iap_lzss_dec *d, uint32_t b)
 {
 	if (d->state == S_HDR0) {
 		d->state = S_HDR1;
 		return b == IAP_LZSS_MAGIC ? 0 : IAP_ERR_BADMSG;
 	}
-	d->wbits = (uint8_t)((b & 15u) + IAP_LZSS_MIN_BITS);
-	d->kbits = (uint8_t)(b >> 4);
+	uint32_t w = (b & 15u) + IAP_LZSS_MIN_BITS;
+
+	d->kbits = b >> 4u;
+	d->wmax = (1u << w) - 1u;
 	d->state = S_FLAG;
-	if (d->wbits > IAP_LZSS_MAX_BITS || d->kbits > d->wbits) {
+	if (w > IAP_LZSS_MAX_BITS || d->kbits > w) {
 		return IAP_ERR_BADMSG;
 	}
-	return ((1u << d->wbits) - 1u) > d->mask ? IAP_ERR_FBIG : 0;
+	return d->wmax > d->mask ? IAP_ERR_FBIG : 0;
 }
 
 int iap_lzss_dec_feed(struct iap_lzss_dec *d, const uint8_t *in, size_t len,
@@ -180,7 +200,7 @@ int iap_lzss_dec_feed(struct iap_lzss_dec *d, const uint8_t *in, size_t len,
 			continue;
 		}
 		d->acc = (d->acc << 8) | *in++;
-		d->nbits = (uint8_t)(d->nbits + 8u);
+		d->nbits += 8u;
 		r = run(d, out, ctx);
 	}
 	if (!r) {

@@ -62,13 +62,13 @@ struct iap_lzss_dec {
 	uint32_t done;	/* of them, handed to out() */
 	uint32_t limit; /* most bytes the output may have */
 	uint32_t acc;	/* bits taken from the input, not yet used */
+	uint32_t nbits; /* valid bits in acc (the low ones) */
 	uint32_t val;	/* the value being read: gamma code or offset */
 	uint32_t off;	/* the back-reference's offset */
 	int err;	/* sticky: the first error */
-	uint8_t nbits;	/* valid bits in acc (the low ones) */
-	uint8_t state;
-	uint8_t wbits; /* W of the stream */
-	uint8_t kbits; /* K of the stream */
+	uint32_t state;
+	uint32_t wmax;	/* the stream's largest offset, 2^W - 1 */
+	uint32_t kbits; /* K of the stream */
 };
 
 /**
