@@ -313,6 +313,15 @@ static void test_random(void **state)
 		assert_true(z[w] <= IAP_LZSS_BOUND(n));
 		assert_true(z[w] > n);
 	}
+	/* The bound holds for the longest end marker too (K = 15). */
+	for (size_t k = 0; k < 24; k++) {
+		uint8_t *z;
+		size_t zlen;
+
+		assert_int_equal(lzss_compress_k(p, k, 15, 15, &z, &zlen), 0);
+		assert_true(zlen <= IAP_LZSS_BOUND(k));
+		free(z);
+	}
 	/* Every length around the byte boundaries of the bound. */
 	for (size_t k = 0; k < 40; k++) {
 		round_trip(p, k, 8);
@@ -380,6 +389,7 @@ static void test_all_off_bits(void **state)
 			assert_int_equal(lzss_compress_k(p, n, w, k, &z, &zlen),
 					 0);
 			assert_int_equal(z[1] >> 4, k);
+			assert_true(zlen <= IAP_LZSS_BOUND(n));
 			sink_init(&s, n, win, 1u << w);
 			assert_int_equal(decode(z, zlen, win, 1u << w, 2, &s),
 					 0);
