@@ -315,12 +315,12 @@ static void test_random(void **state)
 	}
 	/* The bound holds for the longest end marker too (K = 15). */
 	for (size_t k = 0; k < 24; k++) {
-		uint8_t *z;
+		uint8_t *zk;
 		size_t zlen;
 
-		assert_int_equal(lzss_compress_k(p, k, 15, 15, &z, &zlen), 0);
+		assert_int_equal(lzss_compress_k(p, k, 15, 15, &zk, &zlen), 0);
 		assert_true(zlen <= IAP_LZSS_BOUND(k));
-		free(z);
+		free(zk);
 	}
 	/* Every length around the byte boundaries of the bound. */
 	for (size_t k = 0; k < 40; k++) {
