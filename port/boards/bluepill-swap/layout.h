@@ -14,15 +14,16 @@
  * This file is the only place the addresses are written (see
  * port/boards/bluepill/layout.h for how it is used). Plain numbers only.
  *
- *   0x08000000  bootloader   12 KiB   about 10 KiB with the swap code
- *   0x08003000  meta          1 KiB   record and trial flags of the
+ *   0x08000000  bootloader   16 KiB   about 13 KiB with the swap code,
+ *                                     YModem and the decompressor
+ *   0x08004000  meta          1 KiB   record and trial flags of the
  *                                     installed image
- *   0x08003400  application  24 KiB   VTOR = 0x08003400
- *   0x08009400  scratch       1 KiB   the page the application moves into
- *   0x08009800  stage meta    1 KiB   record and flags of the staged image
- *   0x08009C00  stage        24 KiB   same size as the application slot
+ *   0x08004400  application  22 KiB   VTOR = 0x08004400
+ *   0x08009C00  scratch       1 KiB   the page the application moves into
+ *   0x0800A000  stage meta    1 KiB   record and flags of the staged image
+ *   0x0800A400  stage        22 KiB   same size as the application slot
  *   0x0800FC00  journal       1 KiB   both headers and the step flags
- *                                     (528 + 4 x (3 x 24 + 1) = 820 B)
+ *                                     (528 + 4 x (3 x 22 + 1) = 796 B)
  *   0x20000000  request word and boot record (RAM, kept over a reset)
  */
 #ifndef IAP_BOARD_LAYOUT_H
@@ -33,16 +34,16 @@
 #define IAP_LAYOUT_WRITE_SIZE 2 /* half-word programming */
 
 #define IAP_LAYOUT_BOOT_ADDR	   0x08000000
-#define IAP_LAYOUT_BOOT_SIZE	   0x3000
-#define IAP_LAYOUT_META_ADDR	   0x08003000
+#define IAP_LAYOUT_BOOT_SIZE	   0x4000
+#define IAP_LAYOUT_META_ADDR	   0x08004000
 #define IAP_LAYOUT_META_SIZE	   0x400
-#define IAP_LAYOUT_APP_ADDR	   0x08003400
-#define IAP_LAYOUT_APP_SIZE	   0x6000
-#define IAP_LAYOUT_STAGE_META_ADDR 0x08009800
+#define IAP_LAYOUT_APP_ADDR	   0x08004400
+#define IAP_LAYOUT_APP_SIZE	   0x5800
+#define IAP_LAYOUT_STAGE_META_ADDR 0x0800A000
 #define IAP_LAYOUT_STAGE_META_SIZE 0x400
-#define IAP_LAYOUT_STAGE_ADDR	   0x08009C00
-#define IAP_LAYOUT_STAGE_SIZE	   0x6000
-#define IAP_LAYOUT_SCRATCH_ADDR	   0x08009400
+#define IAP_LAYOUT_STAGE_ADDR	   0x0800A400
+#define IAP_LAYOUT_STAGE_SIZE	   0x5800
+#define IAP_LAYOUT_SCRATCH_ADDR	   0x08009C00
 #define IAP_LAYOUT_SCRATCH_SIZE	   0x400
 #define IAP_LAYOUT_JOURNAL_ADDR	   0x0800FC00
 #define IAP_LAYOUT_JOURNAL_SIZE	   0x400
