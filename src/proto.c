@@ -206,6 +206,7 @@ size_t iap_info_encode(const struct iap_info *in, uint8_t *out)
 	iap_put_le32(&out[16], in->stage_ver_build);
 	out += IAP_INFO_EXT_SIZE;
 	out[0] = in->window;
+	out[1] = in->lzss_bits;
 	iap_put_le32(&out[4], in->rx_ring);
 	return IAP_INFO_SIZE;
 }
@@ -266,6 +267,7 @@ int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
 	}
 	in += IAP_INFO_EXT_SIZE;
 	out->window = in[0];
+	out->lzss_bits = in[1];
 	out->rx_ring = iap_get_le32(&in[4]);
 	return 0;
 }

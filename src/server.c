@@ -87,6 +87,20 @@ static void stage_info(struct iap_server *s, struct iap_info *in)
 	}
 }
 
+/* log2 of the decompressor's window; 0 without a usable one. */
+static uint8_t lzss_bits(const struct iap_server_cfg *c)
+{
+	uint8_t b = IAP_LZSS_MIN_BITS;
+
+	if (!c->lzss_win) {
+		return 0;
+	}
+	while (b < IAP_LZSS_MAX_BITS && (2u << b) <= c->lzss_win_size) {
+		b++;
+	}
+	return (1u << b) <= c->lzss_win_size ? b : 0u;
+}
+
 /* Frames in flight the receive ring can hold while the flash is busy. */
 static uint8_t window(const struct iap_server_cfg *c)
 {
@@ -135,6 +149,10 @@ static int cmd_info(struct iap_server *s)
 		}
 		if (s->cfg.rx_cap >= IAP_START_RESUME_SIZE) {
 			in.caps |= IAP_CAP_RESUME;
+		}
+		in.lzss_bits = lzss_bits(&s->cfg);
+		if (in.lzss_bits) {
+			in.caps |= IAP_CAP_LZSS;
 		}
 		in.window = window(&s->cfg);
 		in.rx_ring = s->cfg.rx_ring;
@@ -186,17 +204,29 @@ static int cmd_start(struct iap_server *s)
 	if (err) {
 		return respond(s, err, 0);
 	}
+	if ((flags & IAP_START_F_LZSS) && !lzss_bits(&s->cfg)) {
+		return respond(s, IAP_ERR_NOTSUP, 0);
+	}
 	if (flags & IAP_START_F_RESUME) {
 		from = iap_get_le32(&p[IAP_START_REQ_SIZE]);
 	}
 	s->state = IAP_STATE_IDLE;
 	s->staged = 0;
 	s->stream = (flags & IAP_START_F_STREAM) ? 1u : 0u;
+	s->packed = 0;
 	err = iap_stage_open_at(&s->wr, s->cfg.flash, l, slot, &h,
 				s->stream ? IAP_STAGE_ERASE_AHEAD : 0u, from);
 	if (slot == IAP_SLOT_APP && err != IAP_ERR_RANGE &&
 	    err != IAP_ERR_ALIGN) {
 		s->app_valid = 0; /* the writer's erases took the old image */
+	}
+	if (!err && (flags & IAP_START_F_LZSS)) {
+		/* The window of the largest power of two that fits. */
+		s->packed = 1;
+		s->z_next = 0;
+		err = iap_lzss_dec_init(&s->lz, s->cfg.lzss_win,
+					1u << lzss_bits(&s->cfg));
+		iap_lzss_dec_limit(&s->lz, h.image_size - s->wr.next_off);
 	}
 	if (!err) {
 		s->state = IAP_STATE_RECEIVING;
@@ -281,6 +311,44 @@ static int cmd_hash(struct iap_server *s)
 		s, 0, (uint16_t)(IAP_HASH_RESP_HDR + n * IAP_HASH_DIGEST_SIZE));
 }
 
+/* What the decompressor produces goes to the writer, any length. */
+static int unpacked(void *ctx, const uint8_t *data, uint32_t n)
+{
+	struct iap_server *s = ctx;
+
+	return iap_stage_append(&s->wr, data, n);
+}
+
+/*
+ * A WRITE of a compressed session: offsets count stream bytes. A frame
+ * wholly below z_next is a resend (the CRC-checked frame of the same host
+ * session: acknowledged); from z_next on it is fed to the decompressor.
+ * A malformed stream, or one that decompresses past the image, ends the
+ * session: what it wrote is never committed.
+ */
+static int write_packed(struct iap_server *s, uint32_t off, const uint8_t *data,
+			uint32_t n)
+{
+	int err = 0;
+
+	if (off > s->z_next) {
+		err = s->stream ? IAP_ERR_AGAIN : IAP_ERR_PROTO;
+	} else if (n > s->z_next - off) {
+		uint32_t skip = s->z_next - off;
+
+		err = iap_lzss_dec_feed(&s->lz, data + skip, n - skip, unpacked,
+					s);
+		if (err) {
+			s->state = IAP_STATE_IDLE;
+			iap_stage_abort(&s->wr);
+		} else {
+			s->z_next = off + n;
+		}
+	}
+	iap_put_le32(body(s), s->z_next);
+	return respond(s, err, 4);
+}
+
 static int cmd_write(struct iap_server *s)
 {
 	uint32_t off;
@@ -293,6 +361,10 @@ static int cmd_write(struct iap_server *s)
 		return respond(s, IAP_ERR_INVAL, 0);
 	}
 	off = iap_get_le32(s->dec.buf);
+	if (s->packed) {
+		return write_packed(s, off, &s->dec.buf[IAP_WRITE_REQ_HDR],
+				    s->dec.frame_len - IAP_WRITE_REQ_HDR);
+	}
 	err = iap_stage_write(&s->wr, off, &s->dec.buf[IAP_WRITE_REQ_HDR],
 			      s->dec.frame_len - IAP_WRITE_REQ_HDR);
 	if (s->wr.state != IAP_WRITER_RECEIVING) {
@@ -311,6 +383,10 @@ static int cmd_finish(struct iap_server *s)
 
 	if (s->state != IAP_STATE_RECEIVING) {
 		return respond(s, IAP_ERR_PERM, 0);
+	}
+	if (s->packed && iap_lzss_dec_finish(&s->lz) != 0) {
+		/* The stream has not ended: bytes are missing. */
+		return respond(s, IAP_ERR_PROTO, 0);
 	}
 	err = iap_stage_finish(&s->wr, s->cfg.scratch, s->cfg.scratch_size,
 			       s->cfg.loader_version);

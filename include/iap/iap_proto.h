@@ -57,8 +57,8 @@ enum iap_cmd {
 #define IAP_CAP_APP    0x02u /* the running application answers: stage only */
 #define IAP_CAP_STREAM 0x04u /* v2: START takes IAP_START_F_STREAM */
 #define IAP_CAP_BAUD   0x08u /* v2: BAUD switches the line rate */
-#define IAP_CAP_RESUME 0x10u /* v2: HASH, and START takes IAP_START_F_RESUME \
-			      */
+#define IAP_CAP_RESUME 0x10u /* v2: HASH; START takes IAP_START_F_RESUME */
+#define IAP_CAP_LZSS   0x20u /* v2: START takes IAP_START_F_LZSS */
 
 /*
  * Baud switching (docs/PROTOCOL.md): after answering BAUD the device
@@ -92,7 +92,8 @@ enum iap_cmd {
  * next_offset, from where the host sends again.
  */
 #define IAP_START_F_STREAM 0x01u
-#define IAP_START_F_ALL	   (IAP_START_F_STREAM | IAP_START_F_RESUME)
+#define IAP_START_F_ALL \
+	(IAP_START_F_STREAM | IAP_START_F_RESUME | IAP_START_F_LZSS)
 
 /*
  * Resume (docs/PROTOCOL.md): START with IAP_START_F_RESUME carries the
@@ -105,7 +106,16 @@ enum iap_cmd {
  * they are all erased. Answer body: offset u32, count u8, 0, blank mask
  * u16 (bit i: entry i all 0xFF), then count digests.
  */
-#define IAP_START_F_RESUME    0x02u
+#define IAP_START_F_RESUME 0x02u
+/*
+ * Compressed transfer (docs/PROTOCOL.md, "Compressed transfer"): the WRITE
+ * data is an LZSS stream (docs/COMPRESSION.md) of the image from the
+ * resume offset (0 without RESUME) on, its window at most INFO's
+ * lzss_bits; WRITE offsets and next_offset count stream bytes, and the
+ * device feeds what it decompresses to the slot. The hash is over the
+ * decompressed image, as always.
+ */
+#define IAP_START_F_LZSS      0x04u
 #define IAP_START_RESUME_SIZE (IAP_START_REQ_SIZE + 4u)
 #define IAP_HASH_REQ_SIZE     12u
 #define IAP_HASH_MAX_ENTRIES  14u
@@ -157,8 +167,9 @@ struct iap_info {
 	uint8_t boots_left; /* app_state TEST: boots before a revert */
 	uint8_t stage_role; /* enum iap_stage_role (swap) */
 	/* Appended in v2 (0 from a v1 device): */
-	uint8_t window;	  /* WRITE frames the host may keep in flight */
-	uint32_t rx_ring; /* bytes the device buffers while flash is busy */
+	uint8_t window;	   /* WRITE frames the host may keep in flight */
+	uint8_t lzss_bits; /* log2 of the LZSS window it takes (0: none) */
+	uint32_t rx_ring;  /* bytes the device buffers while flash is busy */
 };
 
 /** Serialise an INFO body; returns the number of bytes (IAP_INFO_SIZE). */

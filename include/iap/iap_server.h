@@ -37,6 +37,7 @@
 #include "iap_image.h"
 #include "iap_install.h"
 #include "iap_layout.h"
+#include "iap_lzss.h"
 #include "iap_proto.h"
 #include "iap_stage.h"
 
@@ -77,6 +78,13 @@ struct iap_server_cfg {
 	int (*set_baud)(void *ctx, uint32_t baud, int apply);
 	void *baud_ctx;
 	uint32_t baud; /* the rate the port starts at */
+	/*
+	 * Compressed transfer (IAP_START_F_LZSS): the decompressor's window,
+	 * a power of two of 256 bytes or more (INFO announces its log2);
+	 * NULL or 0: compressed STARTs are IAP_ERR_NOTSUP.
+	 */
+	uint8_t *lzss_win;
+	uint32_t lzss_win_size;
 };
 
 #define IAP_SERVER_TX_MIN (IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE + IAP_INFO_SIZE)
@@ -89,6 +97,9 @@ struct iap_server {
 	struct iap_image_hdr app; /* its header, when app_valid */
 	struct iap_stage_writer wr;	  /* the update in progress */
 	uint8_t stream;			  /* START had IAP_START_F_STREAM */
+	uint8_t packed;			  /* START had IAP_START_F_LZSS */
+	uint32_t z_next;		  /* packed: stream bytes taken */
+	struct iap_lzss_dec lz;		  /* packed: the decompressor */
 	uint32_t baud_req;		  /* BAUD answered: switch to this */
 	uint8_t staged;			  /* FINISH committed a staged image */
 	struct iap_boot_record last_boot; /* reported by INFO */

@@ -580,6 +580,7 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	uint8_t rx_buf[SIM_MAX_PAYLOAD];
 	uint8_t tx_buf[IAP_SERVER_TX_MIN];
 	uint8_t scratch[SCRATCH_LEN];
+	static uint8_t lzss_win[4096];
 	uint8_t in[RX_CHUNK];
 	struct iap_loader_cfg cfg;
 	struct iap_loader ld;
@@ -610,6 +611,10 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	cfg.server.set_baud = sim_set_baud;
 	cfg.server.baud_ctx = &uart;
 	cfg.server.baud = uart.now;
+	/* The STM32 builds' windows: 2 KiB on the F1, 4 KiB on the F4. */
+	cfg.server.lzss_win = lzss_win;
+	cfg.server.lzss_win_size =
+		f->board->layout.ram_size >= 64u * 1024u ? 4096u : 2048u;
 	cfg.hello_ms = o->hello_ms;
 	cfg.idle_ms = o->idle_ms;
 	cfg.gap_ms = GAP_MS;

@@ -18,6 +18,7 @@
 static uint8_t rx_buf[IAP_CFG_MAX_PAYLOAD];
 static uint8_t tx_buf[IAP_SERVER_TX_MIN];
 static uint8_t scratch[IAP_CFG_SCRATCH_SIZE];
+static uint8_t lzss_win[IAP_CFG_LZSS_WINDOW];
 static struct iap_loader loader;
 
 static int send_line(void *ctx, const uint8_t *data, size_t len)
@@ -49,6 +50,8 @@ static const struct iap_loader_cfg loader_cfg = {
 			.rx_ring = IAP_CFG_RX_RING,
 			.set_baud = stm32_usart_set_baud,
 			.baud = IAP_CFG_BAUD,
+			.lzss_win = lzss_win,
+			.lzss_win_size = sizeof(lzss_win),
 		},
 	.hello_ms = IAP_CFG_HELLO_MS,
 	.idle_ms = IAP_CFG_IDLE_MS,

@@ -18,6 +18,7 @@
 #include "iap/iap_proto.h"
 #include "iap/iap_server.h"
 #include "iap/iap_sha256.h"
+#include "lzss_enc.h"
 
 struct rig {
 	struct dev d;
@@ -876,6 +877,180 @@ static void test_start_resume(void **state)
 	rig_close(&r);
 }
 
+static uint8_t lz_win[2048];
+
+/* START of a compressed stream session into the app slot. */
+static int start_packed(struct rig *r, const struct iap_image_hdr *h,
+			uint8_t extra, uint32_t from)
+{
+	uint8_t p[IAP_START_RESUME_SIZE];
+	uint16_t len = IAP_START_REQ_SIZE;
+
+	memset(p, 0, sizeof(p));
+	p[1] = (uint8_t)(IAP_START_F_STREAM | IAP_START_F_LZSS | extra);
+	iap_image_hdr_encode(h, &p[4]);
+	if (extra & IAP_START_F_RESUME) {
+		iap_put_le32(&p[IAP_START_REQ_SIZE], from);
+		len = IAP_START_RESUME_SIZE;
+	}
+	return req(r, IAP_CMD_START, p, len);
+}
+
+/* Send z (n bytes) from stream offset 0 in frames of chunk bytes. */
+static int send_packed(struct rig *r, const uint8_t *z, size_t n,
+		       uint32_t chunk)
+{
+	for (uint32_t off = 0; off < n; off += chunk) {
+		uint32_t k = n - off < chunk ? (uint32_t)(n - off) : chunk;
+		int err = write_at(r, off, &z[off], k);
+
+		if (err) {
+			return err;
+		}
+		assert_int_equal(iap_get_le32(r->body), off + k);
+	}
+	return 0;
+}
+
+static void packed_rig(struct rig *r)
+{
+	rig_open(r, "f103c8");
+	r->srv.cfg.lzss_win = lz_win;
+	r->srv.cfg.lzss_win_size = sizeof(lz_win);
+}
+
+/* A compressed session: INFO announces the window; stream offsets in the
+ * WRITEs; resends and gaps as in any stream; the image verified. */
+static void test_packed_update(void **state)
+{
+	enum { SIZE = 9001 };
+	static uint8_t img[SIZE];
+	struct iap_image_hdr h, got;
+	struct iap_info info;
+	uint8_t *z = NULL;
+	size_t zn = 0;
+	struct rig r;
+
+	(void)state;
+	rig_open(&r, "f103c8");
+	make_image(r.d.layout, img, SIZE, 11, &h, 1, 0);
+	/* No window: no capability, and the flag is refused before erase. */
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_false(info.caps & IAP_CAP_LZSS);
+	assert_int_equal(start_packed(&r, &h, 0, 0), IAP_ERR_NOTSUP);
+	rig_close(&r);
+
+	packed_rig(&r);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_true(info.caps & IAP_CAP_LZSS);
+	assert_int_equal(info.lzss_bits, 11);
+	assert_int_equal(lzss_compress(img, SIZE, 11, &z, &zn), 0);
+	assert_true(zn > 600);
+	assert_int_equal(start_packed(&r, &h, 0, 0), 0);
+	assert_int_equal(write_at(&r, 0, z, 300), 0);
+	assert_int_equal(iap_get_le32(r.body), 300);
+	/* A gap, a resend, a frame that straddles: as in any stream. */
+	assert_int_equal(write_at(&r, 400, &z[400], 100), IAP_ERR_AGAIN);
+	assert_int_equal(iap_get_le32(r.body), 300);
+	assert_int_equal(write_at(&r, 0, z, 300), 0);
+	assert_int_equal(write_at(&r, 200, &z[200], 400), 0);
+	assert_int_equal(iap_get_le32(r.body), 600);
+	for (uint32_t off = 600; off < zn; off += 1000) {
+		uint32_t k = zn - off < 1000 ? (uint32_t)(zn - off) : 1000;
+
+		assert_int_equal(write_at(&r, off, &z[off], k), 0);
+		assert_int_equal(iap_get_le32(r.body), off + k);
+	}
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, SIZE));
+	assert_int_equal(iap_image_read_meta(r.d.flash, r.d.layout, &got), 0);
+	free(z);
+	rig_close(&r);
+}
+
+/* Streams that must never be committed: one that decompresses past the
+ * image, one cut short, one corrupt. Each leaves nothing bootable and a
+ * new START works. */
+static void test_packed_refusals(void **state)
+{
+	enum { SIZE = 6000 };
+	static uint8_t img[SIZE + 64];
+	struct iap_image_hdr h, got;
+	uint8_t *z = NULL;
+	size_t zn = 0;
+	struct rig r;
+
+	(void)state;
+	packed_rig(&r);
+	make_image(r.d.layout, img, SIZE + 64, 12, &h, 1, 0);
+	/* The header says SIZE; the stream holds 64 bytes more. */
+	make_image(r.d.layout, img, SIZE, 12, &h, 1, 0);
+	assert_int_equal(lzss_compress(img, SIZE + 64, 11, &z, &zn), 0);
+	assert_int_equal(start_packed(&r, &h, 0, 0), 0);
+	assert_int_equal(send_packed(&r, z, zn, 512), IAP_ERR_FBIG);
+	assert_int_equal(r.srv.state, IAP_STATE_IDLE);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_PERM);
+	assert_int_equal(iap_image_read_meta(r.d.flash, r.d.layout, &got),
+			 IAP_ERR_NOENT);
+	free(z);
+
+	/* Cut short: FINISH finds the stream unfinished. */
+	assert_int_equal(lzss_compress(img, SIZE, 11, &z, &zn), 0);
+	assert_int_equal(start_packed(&r, &h, 0, 0), 0);
+	assert_int_equal(send_packed(&r, z, zn - 1, 512), 0);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), IAP_ERR_PROTO);
+	assert_int_equal(iap_image_read_meta(r.d.flash, r.d.layout, &got),
+			 IAP_ERR_NOENT);
+	/* Bytes after the end marker: corrupt, the session ends. */
+	assert_int_equal(write_at(&r, (uint32_t)zn - 1, &z[zn - 1], 1), 0);
+	assert_int_equal(write_at(&r, (uint32_t)zn, z, 8), IAP_ERR_CORRUPT);
+	assert_int_equal(r.srv.state, IAP_STATE_IDLE);
+	assert_int_equal(iap_image_read_meta(r.d.flash, r.d.layout, &got),
+			 IAP_ERR_NOENT);
+	/* Garbage in place of a stream. */
+	assert_int_equal(start_packed(&r, &h, 0, 0), 0);
+	assert_int_equal(
+		write_at(&r, 0, (const uint8_t *)"\x11\x22\x33\x44", 4),
+		IAP_ERR_BADMSG);
+	assert_int_equal(r.srv.state, IAP_STATE_IDLE);
+	/* And the real stream goes in after all that. */
+	assert_int_equal(start_packed(&r, &h, 0, 0), 0);
+	assert_int_equal(send_packed(&r, z, zn, 700), 0);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, SIZE));
+	free(z);
+	rig_close(&r);
+}
+
+/* Resumed and compressed: the stream holds the image from the offset. */
+static void test_packed_resume(void **state)
+{
+	enum { SIZE = 7000 };
+	static uint8_t img[SIZE];
+	struct iap_image_hdr h;
+	uint8_t *z = NULL;
+	size_t zn = 0;
+	struct rig r;
+
+	(void)state;
+	packed_rig(&r);
+	make_image(r.d.layout, img, SIZE, 13, &h, 1, 0);
+	assert_int_equal(start_flags(&r, IAP_START_F_STREAM, &h), 0);
+	assert_int_equal(write_at(&r, 0, img, 1024), 0);
+	assert_int_equal(write_at(&r, 1024, &img[1024], 1024), 0);
+	assert_int_equal(write_at(&r, 2048, &img[2048], 100), 0);
+	assert_int_equal(lzss_compress(&img[2048], SIZE - 2048, 11, &z, &zn),
+			 0);
+	assert_int_equal(start_packed(&r, &h, IAP_START_F_RESUME, 2048), 0);
+	assert_int_equal(send_packed(&r, z, zn, 512), 0);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_true(slot_equals(&r, img, SIZE));
+	free(z);
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +1074,9 @@ int main(void)
 		cmocka_unit_test(test_v1_gap_is_a_protocol_error),
 		cmocka_unit_test(test_hash_per_sector),
 		cmocka_unit_test(test_start_resume),
+		cmocka_unit_test(test_packed_update),
+		cmocka_unit_test(test_packed_refusals),
+		cmocka_unit_test(test_packed_resume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -567,9 +567,14 @@ static uint32_t stream_timeout_ms(const struct stream *st)
 	for (unsigned int i = 0; i < st->n_fl; i++) {
 		bytes += st->fl[i].len + IAP_WRITE_REQ_HDR + IAP_FRAME_OVERHEAD;
 		if (cl->have_info) {
-			ms += sector_starts_ms(&cl->info,
-					       st->o->slot_addr + st->fl[i].off,
-					       st->fl[i].len);
+			uint32_t a = st->fl[i].off, b = a + st->fl[i].len;
+
+			if (st->o->unpacked) {
+				a = st->o->unpacked(st->o->map_ctx, a);
+				b = st->o->unpacked(st->o->map_ctx, b);
+			}
+			ms += sector_starts_ms(&cl->info, st->o->slot_addr + a,
+					       b - a);
 		}
 	}
 	if (st->o->baud) {

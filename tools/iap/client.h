@@ -173,6 +173,11 @@ struct iap_stream_opts {
 	uint32_t baud;	    /* line rate, for the timeouts (0: unknown) */
 	uint32_t slot_addr; /* where the payload goes (erase estimates) */
 	uint32_t start;	    /* first offset to send (a resumed START's) */
+	/* Compressed (IAP_START_F_LZSS): the slot offset the device has
+	 * reached after off stream bytes, for the erase estimates; NULL
+	 * when stream offsets are slot offsets. */
+	uint32_t (*unpacked)(void *map_ctx, uint32_t off);
+	void *map_ctx;
 	iap_stream_progress_fn progress;
 	iap_stream_cancel_fn cancel;
 	void *ctx;

@@ -18,8 +18,10 @@
 #include "device.h"
 #include "iap/iap_err.h"
 #include "iap/iap_install.h"
+#include "iap/iap_lzss.h"
 #include "iap_cli.h"
 #include "serial.h"
+#include "zstream.h"
 
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
@@ -27,6 +29,12 @@
 #define DEFAULT_BAUD	115200u
 #define DEFAULT_WAIT_MS 5000u
 #define PROGRESS_MS	100u
+
+enum { COMPRESS_AUTO = 0, COMPRESS_ON = 1, COMPRESS_OFF = 2 };
+
+/* The largest window the host asks for: larger gains little on firmware
+ * (docs/COMPRESSION.md). */
+#define LZSS_BITS_MAX 12u
 
 struct flash_opts {
 	const char *port;
@@ -39,6 +47,7 @@ struct flash_opts {
 	uint32_t baud_up; /* 0: off, 1: auto, else the rate to ask for */
 	int no_boot;
 	int no_resume;
+	int compress; /* COMPRESS_AUTO, _ON or _OFF */
 	int force;
 	int quiet;
 	uint8_t slot; /* IAP_SLOT_APP or IAP_SLOT_STAGE */
@@ -110,6 +119,12 @@ static void usage(FILE *out)
 		"bootloader\n"
 		"                    installs it at BOOT or the next reset\n"
 		"      --no-boot     stay in the bootloader after the update\n"
+		"      --compress C  auto (default): send the image LZSS-"
+		"compressed when the\n"
+		"                    device takes it (protocol v2) and it "
+		"comes out smaller;\n"
+		"                    on: always (an error if the device "
+		"cannot); off: never\n"
 		"      --no-resume   send the whole image even when the slot "
 		"already holds\n"
 		"                    the first sectors of it (protocol v2 "
@@ -150,6 +165,7 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 		{"baud-up", required_argument, NULL, 'U'},
 		{"no-boot", no_argument, NULL, 'N'},
 		{"no-resume", no_argument, NULL, 'R'},
+		{"compress", required_argument, NULL, 'Z'},
 		{"slot", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -213,6 +229,21 @@ static int parse_opts(int argc, char **argv, struct flash_opts *o)
 			break;
 		case 'R':
 			o->no_resume = 1;
+			break;
+		case 'Z':
+			if (!strcmp(optarg, "auto")) {
+				o->compress = COMPRESS_AUTO;
+			} else if (!strcmp(optarg, "on")) {
+				o->compress = COMPRESS_ON;
+			} else if (!strcmp(optarg, "off")) {
+				o->compress = COMPRESS_OFF;
+			} else {
+				fprintf(stderr,
+					"iap flash: --compress is auto, on or "
+					"off, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'S':
 			if (!strcmp(optarg, "app")) {
@@ -453,12 +484,16 @@ static int send_v1(struct iap_client *cl, struct iap_serial *port,
 struct stream_ui {
 	struct progress *prog;
 	uint32_t size;
+	struct zstream *zs; /* compressed: stream offsets are not the image's */
 };
 
 static void stream_progress(void *ctx, uint32_t acked)
 {
 	struct stream_ui *ui = ctx;
 
+	if (ui->zs) {
+		acked = zstream_unpacked(ui->zs, acked);
+	}
 	progress_update(ui->prog, acked < ui->size ? acked : ui->size);
 }
 
@@ -473,10 +508,10 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 		       const struct flash_opts *o,
 		       const struct iap_image_hdr *h, const uint8_t *buf,
 		       uint32_t padded, uint32_t chunk, uint32_t from,
-		       struct progress *prog)
+		       struct zstream *zs, struct progress *prog)
 {
 	struct iap_stream_opts so;
-	struct stream_ui ui = {prog, h->image_size};
+	struct stream_ui ui = {prog, h->image_size, zs};
 	uint32_t acked = from;
 	char what[64];
 	int err;
@@ -488,10 +523,22 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 	so.slot_addr = o->slot == IAP_SLOT_STAGE ? cl->info.stage_addr
 						 : cl->info.app_addr;
 	so.start = from;
+	if (zs) {
+		/* The stream from its first byte, whatever the resume. */
+		buf = zs->z;
+		padded = zs->len;
+		so.start = 0;
+		acked = 0;
+		so.unpacked = zstream_unpacked;
+		so.map_ctx = zs;
+	}
 	so.progress = stream_progress;
 	so.cancel = stream_cancel;
 	so.ctx = &ui;
 	err = iap_client_stream(cl, buf, padded, &so, &acked);
+	if (zs) {
+		acked = zstream_unpacked(zs, acked);
+	}
 	if (err == IAP_ERR_CANCELED) {
 		iap_client_request(cl, IAP_CMD_ABORT, NULL, 0, NULL, 0, NULL,
 				   IAP_CLIENT_TIMEOUT_MS, 0);
@@ -511,6 +558,51 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 	return 0;
 }
 
+/*
+ * Compress the image from the resume offset on? auto: when the device
+ * takes it and the stream is smaller. Returns 0 (*packed says, and zs
+ * holds the stream when 1) or -1 (said).
+ */
+static int pack_decide(const struct flash_opts *o, const struct iap_info *in,
+		       const struct iap_image_hdr *h, const uint8_t *buf,
+		       uint32_t from, struct zstream *zs, int *packed)
+{
+	uint32_t end = h->image_size > from ? h->image_size : from;
+	unsigned int bits = in->lzss_bits;
+	int err;
+
+	*packed = 0;
+	if (o->compress == COMPRESS_OFF) {
+		return 0;
+	}
+	if (!use_stream(o, in) || !(in->caps & IAP_CAP_LZSS) ||
+	    bits < IAP_LZSS_MIN_BITS) {
+		if (o->compress == COMPRESS_ON) {
+			fprintf(stderr,
+				"iap flash: --compress on: the device does "
+				"not take compressed transfers (protocol v2, "
+				"INFO capability bit 5)\n");
+			return -1;
+		}
+		return 0;
+	}
+	if (bits > LZSS_BITS_MAX) {
+		bits = LZSS_BITS_MAX;
+	}
+	err = zstream_make(zs, buf, from, end, bits);
+	if (err) {
+		fprintf(stderr, "iap flash: compressing the image: %s\n",
+			iap_strerror(err));
+		return -1;
+	}
+	if (o->compress == COMPRESS_AUTO && zs->len >= end - from) {
+		zstream_free(zs); /* it does not get smaller */
+		return 0;
+	}
+	*packed = 1;
+	return 0;
+}
+
 /* The transfer proper: START, WRITEs, FINISH. Returns 0 or -1 (said). */
 static int transfer(struct iap_client *cl, struct iap_serial *port,
 		    const struct flash_opts *o, const struct iap_image_hdr *h,
@@ -522,6 +614,9 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	uint32_t padded = (h->image_size + ws - 1u) / ws * ws;
 	int stream = use_stream(o, in);
 	uint32_t from = 0;
+	struct zstream zs;
+	int packed = 0;
+	uint32_t wire;
 	uint64_t t_start, t_written, t_done;
 	struct progress prog;
 	uint8_t *buf;
@@ -557,6 +652,10 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 			return -1;
 		}
 	}
+	if (pack_decide(o, in, h, buf, from, &zs, &packed)) {
+		free(buf);
+		return -1;
+	}
 	if (from && !o->quiet) {
 		printf("resuming: %.1f of %.1f KiB are on the device already "
 		       "(checked by hash), sending from offset %lu\n",
@@ -565,12 +664,16 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	}
 	err = iap_client_start_at(cl, o->slot,
 				  (uint8_t)((stream ? IAP_START_F_STREAM : 0u) |
-					    (from ? IAP_START_F_RESUME : 0u)),
+					    (from ? IAP_START_F_RESUME : 0u) |
+					    (packed ? IAP_START_F_LZSS : 0u)),
 				  h, from);
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
 			       err);
 		free(buf);
+		if (packed) {
+			zstream_free(&zs);
+		}
 		return -1;
 	}
 	t_written = now_ms();
@@ -578,15 +681,18 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	prog.base = from < h->image_size ? from : h->image_size;
 	if (stream) {
 		err = send_stream(cl, port, o, h, buf, padded, chunk, from,
-				  &prog);
+				  packed ? &zs : NULL, &prog);
 	} else {
 		err = send_v1(cl, port, o, h, buf, padded, chunk, &prog);
 	}
+	free(buf);
+	wire = packed ? zs.len : padded - (from < padded ? from : padded);
+	if (packed) {
+		zstream_free(&zs);
+	}
 	if (err) {
-		free(buf);
 		return -1;
 	}
-	free(buf);
 	t_done = now_ms();
 	err = iap_client_finish(cl);
 	if (err) {
@@ -600,14 +706,16 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 		uint32_t kept = from < h->image_size ? from : h->image_size;
 		double rate = secs > 0.0 ? (double)(h->image_size - kept) / secs
 					 : 0.0;
+		double wire_rate = secs > 0.0 ? (double)wire / secs : 0.0;
 
 		uint32_t baud = iap_serial_baud(port);
 		double line = (double)baud / 10.0;
 
 		printf("verified and committed: %.1f KiB in %.1f s (%.1f "
-		       "KiB/s, ",
-		       kib(h->image_size), secs, rate / 1024.0);
-		if (rate <= line * 1.05) {
+		       "KiB/s%s, ",
+		       kib(h->image_size), secs, rate / 1024.0,
+		       packed ? " of firmware" : "");
+		if (wire_rate <= line * 1.05) {
 			printf("%.0f%% of the %lu baud line rate)\n",
 			       rate * 100.0 / line, (unsigned long)baud);
 		} else {
@@ -625,6 +733,17 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 			       (double)(t_done - t_written) / 1000.0,
 			       (double)(t_end - t_done) / 1000.0,
 			       (unsigned long)cl->resent_bytes);
+			if (packed) {
+				printf("  compressed: %lu bytes sent for %lu "
+				       "(%.1f%%), LZSS window %u bytes\n",
+				       (unsigned long)wire,
+				       (unsigned long)(h->image_size - kept),
+				       h->image_size > kept
+					       ? 100.0 * wire /
+							 (h->image_size - kept)
+					       : 0.0,
+				       1u << zs.bits);
+			}
 		} else {
 			printf("  protocol v1: erase %.2f s, transfer %.2f s, "
 			       "verify and commit %.2f s; %lu resends\n",

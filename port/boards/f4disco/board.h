@@ -34,6 +34,7 @@
  */
 #define IAP_CFG_RX_RING	    32768
 #define IAP_CFG_MAX_PAYLOAD 4100 /* 4 KiB of data per WRITE + offset */
+#define IAP_CFG_LZSS_WINDOW 4096 /* compressed transfers: 4 KiB window */
 
 #define BOARD_LED_PORT	     3 /* D */
 #define BOARD_LED_PIN	     12
