@@ -93,6 +93,28 @@ slot_equals "$WORK/big2.bin" "$WORK/dump6.bin" || fail "resume: slot differs"
 emu_says "app entered at $(printf '0x%08x' $((IAP_APP_ADDR + 0x200)))"
 ok "$IAP_BOARD: host killed at 50%, board power-cycled: resumed from offset $from of $big, image verified and booted"
 
+# Compressed, through the real bootloader's decompressor: an image made of
+# real Cortex-M code (the board's bootloader and application binaries
+# behind a vector table), sent as an LZSS stream.
+{
+	le32 "$RAMTOP"
+	le32 $((IAP_APP_ADDR + 0x201))
+	cat "$IAP_FW"/*.bin "$IAP_EMU_QEMU_FW"/*.bin "$APP_BIN"
+} | head -c $((IAP_APP_SIZE - 4096)) >"$WORK/code.bin"
+"$IAP" pack --addr "$IAP_APP_ADDR" --version 3.0.0 -o "$WORK/code.iap" \
+	"$WORK/code.bin" >/dev/null || fail "pack code"
+start_emu "$WORK/emu7.log" --flash "$FLASH" --request-update \
+	--dump "$WORK/dump7.bin" --strict
+"$IAP" flash --port "$EMU_PTY" --compress on "$WORK/code.iap" >"$WORK/flash7.log" 2>&1 ||
+	{ cat "$WORK/flash7.log"; fail "iap flash --compress on"; }
+wait_emu
+[ "$EMU_RC" -eq 0 ] || fail "iap-emu exit $EMU_RC (compressed)"
+grep -q "compressed: [0-9]* bytes sent" "$WORK/flash7.log" || { cat "$WORK/flash7.log"; fail "not compressed"; }
+no_violations "compressed"
+slot_equals "$WORK/code.bin" "$WORK/dump7.bin" || fail "compressed: slot differs"
+emu_says "app entered at $(printf '0x%08x' $((IAP_APP_ADDR + 0x200)))"
+ok "$IAP_BOARD: $(grep -o 'compressed: .*' "$WORK/flash7.log") through the real bootloader; image verified and booted"
+
 # A v1 host (one WRITE at a time, everything erased at START) against the
 # same bootloader.
 start_emu "$WORK/emu4.log" --flash "$FLASH" --request-update \
