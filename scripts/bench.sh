@@ -49,7 +49,8 @@ run_update() {
 	local t0 t1
 	t0=$(date +%s.%N)
 	"$IAP" flash --port "$pty" --baud "$baud" --proto "$proto" \
-		--baud-up "${BAUD_UP:-off}" "$iap" >"$WORK/u.out" 2>&1 || true
+		--baud-up "${BAUD_UP:-off}" --compress "${COMPRESS:-auto}" \
+		"$iap" >"$WORK/u.out" 2>&1 || true
 	t1=$(date +%s.%N)
 	wait $SIM_PID || true
 	SIM_PID=
@@ -75,9 +76,11 @@ make_image() {
 # slower of the line (image bytes at 10 bits each) and the flash (its busy
 # time in the datasheet model) needs, over the whole update's time.
 row() {
-	local board=$1 size=$2 baud=$3 lat=$4 proto=$5 r
-	r=$(run_update "$board" "$WORK/$board-$size.iap" "$size" "$baud" "$lat" "$proto")
-	echo "$r" | awk -v b="$board" -v n="$size" -v baud="$baud" -v lat="$lat" -v p="$proto" '{
+	local board=$1 size=$2 baud=$3 lat=$4 proto=$5 r label
+	label=$proto
+	[ "${COMPRESS:-auto}" = on ] && label="$proto + LZSS"
+	r=$(run_update "$board" "$WORK/${IMG:-$board}-$size.iap" "$size" "$baud" "$lat" "$proto")
+	echo "$r" | awk -v b="$board" -v n="$size" -v baud="$baud" -v lat="$lat" -v p="$label" '{
 		t = $1; busy = $2 / 1000.0; line = n * 10.0 / baud
 		if ($2 == "FAIL") { printf "| %s | %d KiB | %d | %d ms | v%s | failed | | | |\n", b, n / 1024, baud, lat, p; exit }
 		bound = (line > busy) ? line : busy
@@ -130,6 +133,58 @@ for kib in 4 64 256 992; do
 	make_image f407vg 0x08008000 0x20020000 $((kib * 1024))
 	row f407vg $((kib * 1024)) 921600 16 2
 done
+
+# code_image BOARD APP RAMTOP SIZE: an application of real Cortex-M code:
+# a vector table, then newlib's whole libc (its .text and .rodata) and the
+# project's firmware binaries, cut to SIZE. Sets IMG=code-BOARD.
+code_image() {
+	local board=$1 app=$2 ramtop=$3 size=$4 libc
+	IMG=code-$board
+	libc=$(arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -print-file-name=libc.a)
+	echo 'void _start(void) { for (;;) ; }' >"$WORK/start.c"
+	arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -nostartfiles -nostdlib \
+		-Wl,--whole-archive "$libc" -Wl,--no-whole-archive -lgcc \
+		-Wl,--unresolved-symbols=ignore-all -Wl,-Ttext=$app \
+		"$WORK/start.c" -o "$WORK/libc.elf" 2>/dev/null
+	arm-none-eabi-objcopy -O binary -j .text -j .rodata "$WORK/libc.elf" "$WORK/libc.bin"
+	{
+		le32 "$ramtop"
+		le32 $((app + 0x201))
+		cat "$WORK/libc.bin" "$BUILD"/firmware/*/*.bin
+	} | head -c "$size" >"$WORK/$IMG-$size.bin" || true
+	"$IAP" pack --addr "$app" --version 1.0.0 -o "$WORK/$IMG-$size.iap" \
+		"$WORK/$IMG-$size.bin" >/dev/null
+	lzss_ratio=$(COMPRESS=on run_update "$board" "$WORK/$IMG-$size.iap" "$size" 921600 1 2 >/dev/null
+		sed -n 's/.*compressed: \([0-9]*\) bytes sent for \([0-9]*\) (\([0-9.]*\)%).*/\3/p' "$WORK/u.out")
+}
+
+if command -v arm-none-eabi-gcc >/dev/null 2>&1 && ls "$BUILD"/firmware/*/*.bin >/dev/null 2>&1; then
+	echo
+	echo "## Compressed transfer (protocol v2 + LZSS), an application of real Cortex-M code"
+	echo
+	echo "The image: newlib's libc (.text and .rodata) and the project's firmware"
+	echo "binaries behind a vector table. 'of line' above 100 %: more firmware"
+	echo "bytes per second than the line carries. v2 rows: the same image sent"
+	echo "as it is (--compress off)."
+	echo
+	echo "| board | image | baud | latency | protocol | time | of line | of bound | bytes resent |"
+	echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
+	code_image f103c8 0x08004000 0x20005000 $((48 * 1024))
+	r1=$lzss_ratio
+	code_image f407vg 0x08008000 0x20020000 $((256 * 1024))
+	r4=$lzss_ratio
+	for baud in 115200 921600; do
+		for lat in 1 16; do
+			IMG=code-f103c8 COMPRESS=off row f103c8 $((48 * 1024)) $baud $lat 2
+			IMG=code-f103c8 COMPRESS=on row f103c8 $((48 * 1024)) $baud $lat 2
+			IMG=code-f407vg COMPRESS=off row f407vg $((256 * 1024)) $baud $lat 2
+			IMG=code-f407vg COMPRESS=on row f407vg $((256 * 1024)) $baud $lat 2
+		done
+	done
+	echo
+	echo "Compressed size: f103c8 image (48 KiB, 2 KiB window) ${r1:-?} %, f407vg image (256 KiB, 4 KiB window) ${r4:-?} %."
+	echo "'of bound' counts the flash time and the uncompressed line time."
+fi
 
 EMU=$(find "$BUILD" -name iap-emu -type f -perm -u+x 2>/dev/null | head -1)
 if [ -n "$EMU" ] && [ -x "$BUILD/tests/emu/bench.sh" -o -f tests/emu/bench.sh ]; then
