@@ -63,6 +63,10 @@ const char *iap_boot_reason_str(int reason)
 		return "no host activity";
 	case IAP_REASON_BOOT_CMD:
 		return "boot requested by the host";
+	case IAP_REASON_MENU:
+		return "terminal menu";
+	case IAP_REASON_MENU_BOOT:
+		return "boot chosen in the menu";
 	default:
 		return "unknown";
 	}
@@ -146,6 +150,65 @@ static int boot_staged(struct iap_loader *ld, uint32_t now_ms)
 	return IAP_LOADER_RUN;
 }
 
+/* The flash changed outside the protocol (an upload from the menu): what
+ * does it hold now? The boot record of this start is kept. */
+static int redecide(struct iap_loader *ld)
+{
+	const struct iap_server_cfg *sc = &ld->cfg.server;
+	int err;
+
+	err = iap_boot_decide(sc->flash, sc->layout, sc->loader_version, 0,
+			      sc->scratch, sc->scratch_size, &ld->boot);
+	if (!err) {
+		err = iap_server_init(&ld->srv, sc, ld->boot.app_valid,
+				      &ld->boot.hdr);
+	}
+	ld->srv.last_boot = ld->record;
+	return err;
+}
+
+/* What the menu asks for. Returns a loader result, or 0 to go on. */
+static int menu_step(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
+		     size_t n, int *eaten)
+{
+	int a = ld->cfg.menu(ld, now_ms, rx, n);
+	int err;
+
+	*eaten = 0;
+	switch (a) {
+	case IAP_MENU_OPENED:
+		if (ld->mode == IAP_MODE_HELLO) {
+			ld->boot.reason = IAP_REASON_MENU;
+			set_mode(ld, IAP_MODE_UPDATE, now_ms);
+		}
+		return 0;
+	case IAP_MENU_BOOT:
+		return leave(ld, IAP_REASON_MENU_BOOT, now_ms);
+	case IAP_MENU_INSTALLED:
+		err = redecide(ld);
+		if (err) {
+			return err;
+		}
+		if (ld->boot.app_valid) {
+			return leave(ld, IAP_REASON_UPDATED, now_ms);
+		}
+		*eaten = 1;
+		return 0;
+	case IAP_MENU_CHANGED:
+		err = redecide(ld);
+		if (err) {
+			return err;
+		}
+		*eaten = 1;
+		return 0;
+	case IAP_MENU_EATEN:
+		*eaten = 1;
+		return 0;
+	default:
+		return a < 0 ? a : 0;
+	}
+}
+
 /* Switch the line; a port that fails to switch stays where it was. */
 static void baud_set(struct iap_loader *ld, uint32_t baud, uint8_t state,
 		     uint32_t now_ms)
@@ -205,6 +268,20 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 		ld->t_rx = now_ms;
 		ld->t_req = now_ms;
 	}
+	if (ld->cfg.menu) {
+		int eaten;
+		int r = menu_step(ld, now_ms, rx, n, &eaten);
+
+		if (r != 0 || ld->mode == IAP_MODE_JUMP) {
+			return r;
+		}
+		if (eaten) {
+			/* A transfer has the line: no timer runs out. */
+			ld->t_rx = now_ms;
+			ld->t_req = now_ms;
+			return IAP_LOADER_RUN;
+		}
+	}
 	if (n) {
 		int r = iap_server_input(&ld->srv, rx, n);
 
@@ -219,6 +296,8 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 				ld->boot.reason = IAP_REASON_HELLO;
 				set_mode(ld, IAP_MODE_UPDATE, now_ms);
 			}
+			/* A protocol host took over: the menu gives way. */
+			ld->menu.state = IAP_MENU_CLOSED;
 		}
 		if (r == IAP_SERVER_BOOT && ld->srv.staged) {
 			return boot_staged(ld, now_ms);
@@ -234,6 +313,13 @@ int iap_loader_poll(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
 		iap_server_line_idle(&ld->srv);
 	}
 	baud_step(ld, heard, now_ms);
+	if (ld->menu.state != IAP_MENU_CLOSED) {
+		ld->t_req = now_ms; /* the idle timeout starts once it closes */
+		return IAP_LOADER_RUN;
+	}
+	if (iap_menu_holds(&ld->menu)) {
+		return IAP_LOADER_RUN; /* Enter may be coming */
+	}
 	/* Garbage on the line keeps neither timer from running out. */
 	if (ld->mode == IAP_MODE_HELLO &&
 	    now_ms - ld->t_mode >= ld->cfg.hello_ms) {

@@ -126,9 +126,8 @@ static int nak(struct iap_ymodem *y, uint32_t now_ms, int err, int poll)
 static int block0(struct iap_ymodem *y, uint32_t now_ms)
 {
 	const uint8_t *b = y->cfg.buf;
-	const uint8_t *nul = memchr(b, 0, y->len);
 	uint32_t size = 0;
-	size_t i;
+	size_t i = 0;
 	int r;
 
 	if (b[0] == 0) {
@@ -136,11 +135,10 @@ static int block0(struct iap_ymodem *y, uint32_t now_ms)
 		r = put1(y, now_ms, IAP_YMODEM_ACK);
 		return r ? fail(y, now_ms, r, 0) : done(y);
 	}
-	if (!nul || (size_t)(nul - b) + 1u >= y->len) {
-		return fail(y, now_ms, IAP_ERR_BADMSG, 1);
+	while (i < y->len && b[i]) {
+		i++; /* the name */
 	}
-	i = (size_t)(nul - b) + 1u;
-	if (b[i] < '0' || b[i] > '9') {
+	if (++i >= y->len || b[i] < '0' || b[i] > '9') {
 		return fail(y, now_ms, IAP_ERR_BADMSG, 1); /* no size */
 	}
 	for (; i < y->len && b[i] >= '0' && b[i] <= '9'; i++) {

@@ -16,6 +16,11 @@
  * valid image after idle_ms without a request (0 = wait forever). Without a
  * valid image it never leaves update mode.
  *
+ * With cfg.menu set, Enter alone on the line (in the hello window, or in
+ * update mode outside a protocol upload) opens the terminal menu
+ * (iap_menu.h): an upload with YModem from a terminal program, boot, show.
+ * While it is open the hello window and the idle timeout do not run.
+ *
  * On a layout with an install strategy the loader first installs a pending
  * staged image (iap_install()), at every start and after BOOT following a
  * staged upload, then decides; what it did is in ld->record for the port
@@ -31,6 +36,7 @@
 #include "iap_image.h"
 #include "iap_install.h"
 #include "iap_layout.h"
+#include "iap_menu.h"
 #include "iap_server.h"
 
 #ifdef __cplusplus
@@ -47,10 +53,12 @@ enum iap_boot_reason {
 	IAP_REASON_REQUESTED = 1,
 	IAP_REASON_NO_IMAGE = 2,
 	IAP_REASON_BAD_IMAGE = 3,
-	IAP_REASON_HELLO = 4,	/* a host spoke during the hello window */
-	IAP_REASON_UPDATED = 5, /* BOOT after an update in this session */
-	IAP_REASON_IDLE = 6,	/* update mode timed out, valid image */
-	IAP_REASON_BOOT_CMD = 7 /* BOOT without an update */
+	IAP_REASON_HELLO = 4,	 /* a host spoke during the hello window */
+	IAP_REASON_UPDATED = 5,	 /* BOOT after an update in this session */
+	IAP_REASON_IDLE = 6,	 /* update mode timed out, valid image */
+	IAP_REASON_BOOT_CMD = 7, /* BOOT without an update */
+	IAP_REASON_MENU = 8,	 /* Enter opened the terminal menu */
+	IAP_REASON_MENU_BOOT = 9 /* boot chosen in the terminal menu */
 };
 
 struct iap_boot_decision {
@@ -75,11 +83,17 @@ int iap_boot_decide(const struct iap_flash *f, const struct iap_layout *l,
 /** iap_boot_reason_str() - text for a reason; never NULL. */
 const char *iap_boot_reason_str(int reason);
 
+struct iap_loader;
+
 struct iap_loader_cfg {
 	struct iap_server_cfg server;
 	uint32_t hello_ms; /* listen window after reset with a valid image */
 	uint32_t idle_ms;  /* update mode: boot valid image after this */
 	uint32_t gap_ms;   /* line idle this long drops a partial frame */
+	/* The terminal menu with YModem (iap_menu.h): iap_menu_poll, or
+	 * NULL for none (its code is then not linked in). */
+	int (*menu)(struct iap_loader *ld, uint32_t now_ms, const uint8_t *rx,
+		    size_t n);
 };
 
 enum iap_loader_mode {
@@ -94,15 +108,16 @@ struct iap_loader {
 	struct iap_boot_decision boot;
 	struct iap_boot_record record; /* what the install step did */
 	uint8_t mode;
-	uint8_t exit_reason; /* enum iap_boot_reason when mode is JUMP */
-	uint8_t polled;	     /* the timers run from the first poll */
-	uint32_t t_mode;     /* when the current mode began */
-	uint32_t t_rx;	     /* last byte received */
-	uint32_t t_req;	     /* last valid request */
-	uint32_t baud;	     /* the line's rate now (0: never switched) */
-	uint32_t baud_prev;  /* the rate before the last BAUD */
-	uint8_t baud_state;  /* enum iap_baud_state */
-	uint32_t t_baud;     /* when the rate was switched */
+	uint8_t exit_reason;  /* enum iap_boot_reason when mode is JUMP */
+	uint8_t polled;	      /* the timers run from the first poll */
+	uint32_t t_mode;      /* when the current mode began */
+	uint32_t t_rx;	      /* last byte received */
+	uint32_t t_req;	      /* last valid request */
+	uint32_t baud;	      /* the line's rate now (0: never switched) */
+	uint32_t baud_prev;   /* the rate before the last BAUD */
+	uint8_t baud_state;   /* enum iap_baud_state */
+	uint32_t t_baud;      /* when the rate was switched */
+	struct iap_menu menu; /* the terminal menu, when cfg.menu is set */
 };
 
 enum iap_baud_state {

@@ -618,6 +618,7 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 	cfg.hello_ms = o->hello_ms;
 	cfg.idle_ms = o->idle_ms;
 	cfg.gap_ms = GAP_MS;
+	cfg.menu = iap_menu_poll; /* Enter on the line: the terminal menu */
 
 	r = iap_loader_start(&ld, &cfg, o->request_update, sim_now_ms());
 	report_record(&ld.record);

@@ -24,6 +24,15 @@
 #define IAP_CFG_GAP_MS 100
 #endif
 
+/*
+ * The terminal menu with the YModem upload (include/iap/iap_menu.h):
+ * Enter alone on the line opens it. 0 leaves its code out (about 3 KiB
+ * of flash).
+ */
+#ifndef IAP_CFG_MENU
+#define IAP_CFG_MENU 1
+#endif
+
 #ifndef IAP_CFG_BAUD
 #define IAP_CFG_BAUD 115200
 #endif

@@ -56,6 +56,9 @@ static const struct iap_loader_cfg loader_cfg = {
 	.hello_ms = IAP_CFG_HELLO_MS,
 	.idle_ms = IAP_CFG_IDLE_MS,
 	.gap_ms = IAP_CFG_GAP_MS,
+#if IAP_CFG_MENU
+	.menu = iap_menu_poll, /* Enter on the line: the terminal menu */
+#endif
 };
 
 #ifdef IAP_TEST_SEMIHOST
