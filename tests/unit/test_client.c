@@ -452,6 +452,15 @@ static void test_hello_accepts_earlier_seq(void **state)
 	assert_int_equal(f.seqs[2], 103);
 	assert_int_equal(cl->stale, 0);
 
+	/* The answer to the first hello, 40 hellos later (held up behind a
+	 * backlog on a slow line): still this call's. */
+	free(cl);
+	cl = new_client(&f, 100);
+	f.late_info = 40;
+	assert_int_equal(iap_client_hello(cl, 10000), 0);
+	assert_int_equal(f.requests, 40);
+	assert_int_equal(cl->stale, 0);
+
 	/* Only answers to INFOs sent before this hello: never accepted. */
 	f.requests = 0;
 	f.late_info = 1;

@@ -31,10 +31,13 @@ typedef int (*iap_xport_write_fn)(void *ctx, const uint8_t *data, size_t len);
 typedef int (*iap_xport_read_fn)(void *ctx, uint8_t *buf, size_t cap,
 				 uint32_t timeout_ms);
 
-#define IAP_CLIENT_TIMEOUT_MS	1000u /* INFO, WRITE, BOOT, ABORT */
-#define IAP_CLIENT_RETRIES	5u    /* resends after the first try */
-#define IAP_CLIENT_HELLO_MS	100u  /* INFO repeat period while waiting */
-#define IAP_CLIENT_HELLO_WINDOW 16u   /* answers to the last n hellos count */
+#define IAP_CLIENT_TIMEOUT_MS 1000u /* INFO, WRITE, BOOT, ABORT */
+#define IAP_CLIENT_RETRIES    5u    /* resends after the first try */
+#define IAP_CLIENT_HELLO_MS   100u  /* INFO repeat period while waiting */
+/* Answers to any of the last n hellos count: every hello of a call up to
+ * 12.8 s (half the seq space), so that an answer held up behind a backlog
+ * on a slow line (a killed host's frames still in flight) is taken. */
+#define IAP_CLIENT_HELLO_WINDOW 128u
 
 struct iap_client {
 	iap_xport_write_fn write;
