@@ -186,6 +186,61 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && ls "$BUILD"/firmware/*/*.bin 
 	echo "'of bound' counts the flash time and the uncompressed line time."
 fi
 
+# ymodem_row BOARD SIZE BAUD LAT: lrzsz `sb -k` (YModem-1K) into the
+# bootloader's own receiver: Enter and 1 on the terminal, then sb; the time
+# runs from sb's start to the simulator booting the new image.
+ymodem_row() {
+	local board=$1 size=$2 baud=$3 lat=$4 pty= t0 t1 busy
+	rm -f "$WORK/y.flash"
+	"$SIM" --board "$board" --flash "$WORK/y.flash" --baud "$baud" \
+		--latency "$lat" --timing --idle-ms 0 >"$WORK/y.log" 2>&1 &
+	SIM_PID=$!
+	for _ in $(seq 100); do
+		pty=$(sed -n 's/^iap-sim: pty //p' "$WORK/y.log")
+		[ -n "$pty" ] && break
+		sleep 0.05
+	done
+	stty -F "$pty" "$baud" raw -echo 2>/dev/null || true
+	printf '\r' >"$pty"
+	sleep 0.5
+	printf '1' >"$pty"
+	sleep 0.5
+	timeout 1 cat "$pty" >/dev/null 2>&1 || true
+	t0=$(date +%s.%N)
+	(cd "$WORK" && timeout 300 sb -k "$board-$size.iap" <"$pty" >"$pty" 2>/dev/null) || true
+	wait $SIM_PID || true
+	t1=$(date +%s.%N)
+	SIM_PID=
+	busy=$(sed -n 's/.*busy \([0-9]*\) ms.*/\1/p' "$WORK/y.log" | tail -1)
+	grep -q "new image installed" "$WORK/y.log" || busy=FAIL
+	echo "$(echo "$t1 - $t0" | bc) ${busy:-0}" | awk -v b="$board" -v n="$size" -v baud="$baud" -v lat="$lat" '{
+		t = $1; busy = $2 / 1000.0; line = n * 10.0 / baud
+		if ($2 == "FAIL") { printf "| %s | %d KiB | %d | %d ms | YModem-1K | failed | | | |\n", b, n / 1024, baud, lat; exit }
+		bound = (line > busy) ? line : busy
+		printf "| %s | %d KiB | %d | %d ms | YModem-1K (sb -k) | %.2f s | %.0f%% | %.0f%% (%s) | |\n",
+			b, n / 1024, baud, lat, t, 100 * line / t, 100 * bound / t,
+			(line > busy ? "line" : "flash") }'
+}
+
+if command -v sb >/dev/null 2>&1; then
+	echo
+	echo "## YModem from a terminal: lrzsz sb -k into the bootloader's receiver"
+	echo
+	echo "The .iap file of the v1/v2 table, sent from the menu (Enter, 1) with"
+	echo "YModem-1K; the time from sb's start to the new image booting."
+	echo
+	echo "| board | image | baud | latency | protocol | time | of line | of bound | bytes resent |"
+	echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
+	make_image f103c8 0x08004000 0x20005000 $((48 * 1024))
+	make_image f407vg 0x08008000 0x20020000 $((256 * 1024))
+	for baud in 115200 921600; do
+		for lat in 1 16; do
+			ymodem_row f103c8 $((48 * 1024)) $baud $lat
+			ymodem_row f407vg $((256 * 1024)) $baud $lat
+		done
+	done
+fi
+
 EMU=$(find "$BUILD" -name iap-emu -type f -perm -u+x 2>/dev/null | head -1)
 if [ -n "$EMU" ] && [ -x "$BUILD/tests/emu/bench.sh" -o -f tests/emu/bench.sh ]; then
 	echo

@@ -14,8 +14,8 @@
  * This file is the only place the addresses are written (see
  * port/boards/bluepill/layout.h for how it is used). Plain numbers only.
  *
- *   0x08000000  bootloader   16 KiB   about 13 KiB with the swap code,
- *                                     YModem and the decompressor
+ *   0x08000000  bootloader   16 KiB   about 13 KiB with the swap code
+ *                                     and the decompressor (no menu)
  *   0x08004000  meta          1 KiB   record and trial flags of the
  *                                     installed image
  *   0x08004400  application  22 KiB   VTOR = 0x08004400
