@@ -51,6 +51,13 @@ make_bin() {
 	[ "$(stat -c %s "$file")" -eq "$size" ] || fail "make_bin: wrong size"
 }
 
+# slot_is IMAGE FLASH ADDR: the slot at ADDR of the flash file FLASH (a
+# board at 0x08000000) holds IMAGE byte for byte.
+slot_is() {
+	local off=$(($3 - 0x08000000))
+	cmp -n "$(stat -c %s "$1")" "$1" <(tail -c +$((off + 1)) "$2")
+}
+
 # start_sim BOARD FLASH [iap-sim options...]: sets SIM_PID SIM_PTY SIM_LOG.
 start_sim() {
 	SIM_LOG=$(mktemp "$WORK/sim.XXXXXX")

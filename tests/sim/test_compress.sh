@@ -8,12 +8,6 @@
 # the image and the image booted.
 source "$IAP_TESTLIB"
 
-# slot_is IMAGE FLASH ADDR: the slot holds IMAGE byte for byte.
-slot_is() {
-	local off=$(($3 - 0x08000000))
-	cmp -n "$(stat -c %s "$1")" "$1" <(tail -c +$((off + 1)) "$2")
-}
-
 # make_packable FILE ADDR SIZE RAMTOP: an image that compresses (text and
 # runs of erased bytes, as firmware has tables and padding).
 make_packable() {

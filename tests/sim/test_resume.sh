@@ -9,12 +9,6 @@ source "$IAP_TESTLIB"
 F1=0x08004000
 BAUD="--baud 115200"
 
-# slot_is IMAGE FLASH ADDR: the slot holds IMAGE byte for byte.
-slot_is() {
-	local off=$(($3 - 0x08000000))
-	cmp -n "$(stat -c %s "$1")" "$1" <(tail -c +$((off + 1)) "$2")
-}
-
 # flash_until PCT LOG IAP-OPTS...: run iap flash on the simulator's pty and
 # kill it (SIGKILL: no ABORT, no goodbye) once its progress reaches PCT%.
 flash_until() {

@@ -7,12 +7,6 @@
 # several rates. Every run ends with the slot equal to the image.
 source "$IAP_TESTLIB"
 
-# slot_is IMAGE FLASH ADDR: the slot holds IMAGE byte for byte.
-slot_is() {
-	local off=$(($3 - 0x08000000))
-	cmp -n "$(stat -c %s "$1")" "$1" <(tail -c +$((off + 1)) "$2")
-}
-
 # host_baud "SIM OPTS": the host's --baud for the simulator's --baud.
 host_baud() {
 	local b
