@@ -71,15 +71,7 @@ make_bin "$WORK/big2.bin" "$IAP_APP_ADDR" "$big" big2 "$RAMTOP"
 cp "$FLASH" "$WORK/flash5.bin"
 start_emu "$WORK/emu5.log" --flash "$WORK/flash5.bin" --save --request-update --strict
 "$IAP" flash --port "$EMU_PTY" "$WORK/big2.iap" >"$WORK/flash5.log" 2>&1 &
-host=$!
-for _ in $(seq 3000); do
-	grep -q "^ *50%" "$WORK/flash5.log" && break
-	kill -0 "$host" 2>/dev/null || break
-	sleep 0.02
-done
-grep -q "^ *50%" "$WORK/flash5.log" || { cat "$WORK/flash5.log"; fail "resume: the upload never reached 50%"; }
-kill -9 "$host" 2>/dev/null
-wait "$host" 2>/dev/null
+kill_at_progress $! "$WORK/flash5.log" 50
 stop_emu
 start_emu "$WORK/emu6.log" --flash "$WORK/flash5.bin" --dump "$WORK/dump6.bin" --strict
 "$IAP" flash --port "$EMU_PTY" "$WORK/big2.iap" >"$WORK/flash6.log" 2>&1 ||

@@ -58,6 +58,22 @@ slot_is() {
 	cmp -n "$(stat -c %s "$1")" "$1" <(tail -c +$((off + 1)) "$2")
 }
 
+# kill_at_progress PID LOG PCT: once the iap flash running as PID has
+# printed PCT% of its progress into LOG, kill it (SIGKILL: no ABORT, no
+# goodbye), as a user pulling the plug on the host.
+kill_at_progress() {
+	local pid=$1 log=$2 pct=$3
+	for _ in $(seq 3000); do
+		grep -q "^ *$pct%" "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	grep -q "^ *$pct%" "$log" || { cat "$log"; fail "the upload never reached $pct%"; }
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
 # start_sim BOARD FLASH [iap-sim options...]: sets SIM_PID SIM_PTY SIM_LOG.
 start_sim() {
 	SIM_LOG=$(mktemp "$WORK/sim.XXXXXX")

@@ -71,15 +71,7 @@ done
 rm -f "$WORK/r.flash"
 start_sim f103c8 "$WORK/r.flash" --idle-ms 0 --baud 38400
 "$IAP" flash --port "$SIM_PTY" --baud 38400 --baud-up off "$WORK/f1.iap" >"$WORK/k.log" 2>&1 &
-host=$!
-for _ in $(seq 1500); do
-	grep -q "^ *50%" "$WORK/k.log" && break
-	kill -0 "$host" 2>/dev/null || break
-	sleep 0.02
-done
-grep -q "^ *50%" "$WORK/k.log" || { cat "$WORK/k.log"; fail "compressed upload never reached 50%"; }
-kill -9 "$host" 2>/dev/null
-wait "$host" 2>/dev/null
+kill_at_progress $! "$WORK/k.log" 50
 "$IAP" flash --port "$SIM_PTY" --baud 38400 --baud-up off "$WORK/f1.iap" >"$WORK/r.log" 2>&1 ||
 	{ cat "$WORK/r.log"; fail "resume of a compressed upload"; }
 wait_sim

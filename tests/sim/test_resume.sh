@@ -16,15 +16,7 @@ flash_until() {
 	shift 2
 	"$IAP" flash --port "$SIM_PTY" $BAUD --baud-up off "$@" >"$log" 2>&1 &
 	pid=$!
-	for _ in $(seq 1200); do
-		grep -q "^ *$pct%" "$log" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	grep -q "^ *$pct%" "$log" || { cat "$log"; fail "progress never reached $pct%"; }
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
+	kill_at_progress "$pid" "$log" "$pct"
 }
 
 # resumed_from LOG: the offset iap flash resumed at ("" if it did not).

@@ -570,22 +570,17 @@ static int link_read(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms)
 	return (int)n;
 }
 
-static void update_against_server(int drop_every)
+/* A link to a real server on an erased f103c8 (1 KiB pages, 2-byte unit). */
+static struct link *link_open(struct dev *d)
 {
-	struct dev d;
 	struct link *l = calloc(1, sizeof(*l));
-	struct iap_client *cl = calloc(1, sizeof(*cl));
 	struct iap_server_cfg cfg;
-	struct iap_image_hdr h, got;
-	uint32_t size = 10001, ws, chunk, padded, off = 0;
-	uint8_t *img;
 
 	assert_non_null(l);
-	assert_non_null(cl);
-	dev_open(&d, "f103c8");
+	dev_open(d, "f103c8");
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.flash = d.flash;
-	cfg.layout = d.layout;
+	cfg.flash = d->flash;
+	cfg.layout = d->layout;
 	cfg.loader_version = LOADER_VER;
 	cfg.rx_buf = l->rx;
 	cfg.rx_cap = 1024;
@@ -596,6 +591,20 @@ static void update_against_server(int drop_every)
 	cfg.send = link_send;
 	cfg.send_ctx = l;
 	assert_int_equal(iap_server_init(&l->srv, &cfg, 0, NULL), 0);
+	return l;
+}
+
+static void update_against_server(int drop_every)
+{
+	struct dev d;
+	struct link *l;
+	struct iap_client *cl = calloc(1, sizeof(*cl));
+	struct iap_image_hdr h, got;
+	uint32_t size = 10001, ws, chunk, padded, off = 0;
+	uint8_t *img;
+
+	assert_non_null(cl);
+	l = link_open(&d);
 	l->drop_every = drop_every;
 
 	iap_client_init(cl, link_write, link_read, l, 200);
@@ -655,30 +664,6 @@ static void test_update_with_lost_answers(void **state)
 {
 	(void)state;
 	update_against_server(3);
-}
-
-/* A link to a real server on an erased f103c8 (1 KiB pages, 2-byte unit). */
-static struct link *link_open(struct dev *d)
-{
-	struct link *l = calloc(1, sizeof(*l));
-	struct iap_server_cfg cfg;
-
-	assert_non_null(l);
-	dev_open(d, "f103c8");
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.flash = d->flash;
-	cfg.layout = d->layout;
-	cfg.loader_version = LOADER_VER;
-	cfg.rx_buf = l->rx;
-	cfg.rx_cap = 1024;
-	cfg.tx_buf = l->tx;
-	cfg.tx_cap = sizeof(l->tx);
-	cfg.scratch = l->scratch;
-	cfg.scratch_size = sizeof(l->scratch);
-	cfg.send = link_send;
-	cfg.send_ctx = l;
-	assert_int_equal(iap_server_init(&l->srv, &cfg, 0, NULL), 0);
-	return l;
 }
 
 /* Stream [0, n) of img after a fresh START, then leave (a killed host). */
