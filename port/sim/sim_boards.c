@@ -99,7 +99,7 @@ static const struct sim_board boards[] = {
 				.ram2_size = 64 * KIB,
 			},
 		.max_payload = 4096 + 4,
-		.rx_ring = 32768,
+		.rx_ring = 96 * KIB, /* as the f4disco boards */
 		.prog_unit_us = 16,
 		.erase_us_per_kib = 6700,
 		.erase_us_base = 143000,
@@ -164,7 +164,7 @@ static const struct sim_board boards[] = {
 				.install = IAP_INSTALL_OVERWRITE,
 			},
 		.max_payload = 4096 + 4,
-		.rx_ring = 32768,
+		.rx_ring = 96 * KIB, /* as the f4disco boards */
 		.prog_unit_us = 16,
 		.erase_us_per_kib = 6700,
 		.erase_us_base = 143000,
@@ -238,7 +238,7 @@ static const struct sim_board boards[] = {
 				.test_boots = 1,
 			},
 		.max_payload = 4096 + 4,
-		.rx_ring = 32768,
+		.rx_ring = 96 * KIB, /* as the f4disco boards */
 		.prog_unit_us = 16,
 		.erase_us_per_kib = 6700,
 		.erase_us_base = 143000,
@@ -314,7 +314,7 @@ static const struct sim_board boards[] = {
 				.test_boots = 1,
 			},
 		.max_payload = 4096 + 4,
-		.rx_ring = 32768,
+		.rx_ring = 96 * KIB, /* as the f4disco boards */
 		.prog_unit_us = 16,
 		.erase_us_per_kib = 6700,
 		.erase_us_base = 143000,

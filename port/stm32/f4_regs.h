@@ -113,12 +113,15 @@
 #define DMA_SxNDTR(s) MMIO32(DMA2_BASE + 0x14u + 0x18u * (s))
 #define DMA_SxPAR(s)  MMIO32(DMA2_BASE + 0x18u + 0x18u * (s))
 #define DMA_SxM0AR(s) MMIO32(DMA2_BASE + 0x1Cu + 0x18u * (s))
+#define DMA_SxM1AR(s) MMIO32(DMA2_BASE + 0x20u + 0x18u * (s))
 #define DMA_SxFCR(s)  MMIO32(DMA2_BASE + 0x24u + 0x18u * (s))
 
 #define DMA_SxCR_EN	   (1u << 0)
 #define DMA_SxCR_CIRC	   (1u << 8)
 #define DMA_SxCR_MINC	   (1u << 10)
 #define DMA_SxCR_PL_HIGH   (2u << 16)
+#define DMA_SxCR_DBM	   (1u << 18)
+#define DMA_SxCR_CT	   (1u << 19)
 #define DMA_SxCR_CHSEL(ch) ((uint32_t)(ch) << 25)
 #define DMA_SxFCR_RESET	   0x00000021u
 

@@ -61,15 +61,12 @@
 #if IAP_CFG_MAX_PAYLOAD > 65535
 #error "IAP_CFG_MAX_PAYLOAD: the frame length field is 16 bits"
 #endif
-#if (IAP_CFG_RX_RING & (IAP_CFG_RX_RING - 1)) != 0 || IAP_CFG_RX_RING < 64
-#error "IAP_CFG_RX_RING: a power of two, at least 64"
+#if IAP_CFG_RX_RING < 64
+#error "IAP_CFG_RX_RING: at least 64 bytes"
 #endif
 #if (IAP_CFG_LZSS_WINDOW & (IAP_CFG_LZSS_WINDOW - 1)) != 0 || \
 	IAP_CFG_LZSS_WINDOW < 256 || IAP_CFG_LZSS_WINDOW > 32768
 #error "IAP_CFG_LZSS_WINDOW: a power of two, 256 .. 32768"
-#endif
-#if IAP_CFG_RX_RING > 32768
-#error "IAP_CFG_RX_RING: the DMA counts at most 65535 bytes (NDTR)"
 #endif
 
 #endif /* IAP_CONFIG_H */

@@ -7,6 +7,10 @@
 #include "stm32_port.h"
 
 #define F1_RX_DMA_CH 5u
+
+#if IAP_CFG_RX_RING > 65535
+#error "IAP_CFG_RX_RING: one DMA channel counts at most 65535 bytes (CNDTR)"
+#endif
 #define F1_TX_PIN    9u
 #define F1_RX_PIN    10u
 
@@ -43,9 +47,12 @@ int stm32_dma_rx_start(volatile uint8_t *ring, uint32_t size)
 	return (DMA_CCR(F1_RX_DMA_CH) & DMA_CCR_EN) ? 0 : IAP_ERR_NOTSUP;
 }
 
-uint32_t stm32_dma_rx_remaining(void)
+/* CNDTR counts down from the ring size and reloads at 0. */
+uint32_t stm32_dma_rx_head(void)
 {
-	return DMA_CNDTR(F1_RX_DMA_CH);
+	uint32_t left = DMA_CNDTR(F1_RX_DMA_CH);
+
+	return left < IAP_CFG_RX_RING ? IAP_CFG_RX_RING - left : 0u;
 }
 
 void stm32_serial_hw_deinit(void)

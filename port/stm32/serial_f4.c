@@ -2,6 +2,12 @@
  * iapboot - USART1 of the STM32F4: clocks, the board's pins (alternate
  * function 7) and DMA2 stream 2 channel 4, one of the two streams its RX
  * request is wired to (RM0090 10.3.3, DMA2 request mapping).
+ *
+ * The receive ring is the two halves of one array in double-buffer mode
+ * (RM0090 10.3.9): NDTR counts at most 65535 items, so one circular buffer
+ * holds at most 64 KiB - 1, less than a 921600 baud line carries through a
+ * 1 s sector erase (92 KB). With DBM the stream fills M0AR's half, then
+ * M1AR's, and back, with CT telling which one it is in.
  */
 #include "iap/iap_err.h"
 #include "stm32_port.h"
@@ -12,6 +18,12 @@
 
 /* Offset of the USART data register (RM0090 30.6.2). */
 #define F4_USART_DR (STM32_USART + 0x04u)
+
+#define F4_RX_HALF (IAP_CFG_RX_RING / 2u)
+
+#if IAP_CFG_RX_RING % 2 != 0 || F4_RX_HALF > 65535
+#error "IAP_CFG_RX_RING: two halves of at most 65535 bytes each (NDTR)"
+#endif
 
 /* The stream's flag-clear register: LIFCR for 0..3, HIFCR for 4..7. */
 #define F4_DMA_IFCR (F4_RX_DMA_STREAM < 4u ? &DMA_LIFCR : &DMA_HIFCR)
@@ -54,18 +66,33 @@ int stm32_dma_rx_start(volatile uint8_t *ring, uint32_t size)
 	*F4_DMA_IFCR = DMA_IFCR_ALL(F4_RX_DMA_STREAM);
 	DMA_SxPAR(F4_RX_DMA_STREAM) = F4_USART_DR;
 	DMA_SxM0AR(F4_RX_DMA_STREAM) = (uint32_t)(uintptr_t)ring;
-	DMA_SxNDTR(F4_RX_DMA_STREAM) = size;
+	DMA_SxM1AR(F4_RX_DMA_STREAM) = (uint32_t)(uintptr_t)&ring[size / 2u];
+	DMA_SxNDTR(F4_RX_DMA_STREAM) = size / 2u;
 	DMA_SxFCR(F4_RX_DMA_STREAM) = DMA_SxFCR_RESET; /* direct mode */
-	/* Peripheral to memory, bytes, memory increment, circular. */
+	/* Peripheral to memory, bytes, memory increment, double buffer
+	 * (circular is implied). */
 	DMA_SxCR(F4_RX_DMA_STREAM) = DMA_SxCR_CHSEL(F4_RX_DMA_CH) |
-				     DMA_SxCR_PL_HIGH | DMA_SxCR_MINC |
-				     DMA_SxCR_CIRC | DMA_SxCR_EN;
+				     DMA_SxCR_PL_HIGH | DMA_SxCR_DBM |
+				     DMA_SxCR_MINC | DMA_SxCR_CIRC |
+				     DMA_SxCR_EN;
 	return (DMA_SxCR(F4_RX_DMA_STREAM) & DMA_SxCR_EN) ? 0 : IAP_ERR_NOTSUP;
 }
 
-uint32_t stm32_dma_rx_remaining(void)
+/*
+ * NDTR counts down through a half and reloads as CT flips: read CT on
+ * both sides of NDTR so the pair belongs together. A 0 read at the flip
+ * is the end of the half, the same place as the start of the next.
+ */
+uint32_t stm32_dma_rx_head(void)
 {
-	return DMA_SxNDTR(F4_RX_DMA_STREAM);
+	uint32_t ct, left;
+
+	do {
+		ct = DMA_SxCR(F4_RX_DMA_STREAM) & DMA_SxCR_CT;
+		left = DMA_SxNDTR(F4_RX_DMA_STREAM);
+	} while ((DMA_SxCR(F4_RX_DMA_STREAM) & DMA_SxCR_CT) != ct);
+	left = (ct ? IAP_CFG_RX_RING : F4_RX_HALF) - left;
+	return left < IAP_CFG_RX_RING ? left : 0u;
 }
 
 void stm32_serial_hw_deinit(void)

@@ -80,13 +80,13 @@ void stm32_clock_deinit(void);
 /** Enable and route USART1, its pins and its receive DMA. */
 void stm32_serial_hw_init(void);
 /**
- * stm32_dma_rx_start() - circular transfer from the USART data register
- * into ring. Returns 0, or IAP_ERR_NOTSUP when the DMA does not respond
- * (QEMU does not model it).
+ * stm32_dma_rx_start() - endless transfer from the USART data register
+ * into ring (size bytes, wrapping at its end). Returns 0, or
+ * IAP_ERR_NOTSUP when the DMA does not respond (QEMU does not model it).
  */
 int stm32_dma_rx_start(volatile uint8_t *ring, uint32_t size);
-/** Bytes the DMA still has to write before it wraps (its NDTR). */
-uint32_t stm32_dma_rx_remaining(void);
+/** Index in the ring of the next byte the DMA writes, 0 .. size - 1. */
+uint32_t stm32_dma_rx_head(void);
 /** USART1, its DMA and its pins back to their reset state, clocks off. */
 void stm32_serial_hw_deinit(void);
 

@@ -83,13 +83,12 @@ size_t iap_port_rx(uint8_t *buf, size_t cap)
 	if (stm32_rx_polled) {
 		return stm32_rx_poll(buf, cap);
 	}
-	/* NDTR counts down from the ring size and reloads at 0. */
-	head = (IAP_CFG_RX_RING - stm32_dma_rx_remaining()) &
-	       (IAP_CFG_RX_RING - 1u);
+	head = stm32_dma_rx_head();
 	while (stm32_ring_tail != head && n < cap) {
 		buf[n++] = stm32_ring[stm32_ring_tail];
-		stm32_ring_tail =
-			(stm32_ring_tail + 1u) & (IAP_CFG_RX_RING - 1u);
+		if (++stm32_ring_tail == IAP_CFG_RX_RING) {
+			stm32_ring_tail = 0;
+		}
 	}
 	return n;
 }

@@ -41,7 +41,7 @@ ok "$IAP_BOARD: application slot equals the image byte for byte"
 # place. (A resend is the
 # protocol at work, not a failure: on a loaded machine the emulator can
 # miss the host's 1 s answer timeout.)
-big=$((IAP_APP_SIZE < 100 * 1024 ? 40 * 1024 : 100 * 1024))
+big=$((IAP_APP_SIZE < 100 * 1024 ? 40 * 1024 : 224 * 1024))
 make_bin "$WORK/big.bin" "$IAP_APP_ADDR" "$big" big "$RAMTOP"
 "$IAP" pack --addr "$IAP_APP_ADDR" --version 2.0.0 -o "$WORK/big.iap" \
 	"$WORK/big.bin" >/dev/null || fail "pack big"
