@@ -15,6 +15,75 @@ typedef char iap_hash_answer_fits
 		 ? 1
 		 : -1];
 
+/*
+ * Progress events: the flash ops seen through a counter. A request that
+ * erases or reads for long sets a phase; every IAP_PROGRESS_STEPS-th of
+ * its work sends a PROGRESS frame with the seq of that request.
+ */
+static int emit(struct iap_server *s, uint8_t cmd, int status,
+		uint16_t body_len);
+
+static void progress(struct iap_server *s, uint32_t n)
+{
+	uint8_t *b = &s->cfg.tx_buf[IAP_FRAME_HDR_SIZE + IAP_STATUS_SIZE];
+
+	if (!s->phase || !s->total || s->next_event == UINT32_MAX) {
+		return;
+	}
+	s->done = n < s->total - s->done ? s->done + n : s->total;
+	if (s->done < s->next_event && s->done < s->total) {
+		return;
+	}
+	/* The last event says done == total; then none. */
+	s->next_event = s->done < s->total
+				? s->done + s->total / IAP_PROGRESS_STEPS
+				: UINT32_MAX;
+	/* tx_buf: the request's own answer replaces it when it is done. */
+	b[0] = s->phase;
+	b[1] = 0;
+	iap_put_le32(&b[2], s->done);
+	iap_put_le32(&b[6], s->total);
+	(void)emit(s, IAP_CMD_PROGRESS, 0, IAP_PROGRESS_SIZE - IAP_STATUS_SIZE);
+}
+
+static int pf_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
+{
+	struct iap_server *s = ctx;
+	const struct iap_flash *f = s->cfg.flash;
+	int err = f->read(f->ctx, addr, buf, len);
+
+	progress(s, len);
+	return err;
+}
+
+static int pf_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
+{
+	const struct iap_flash *f = ((struct iap_server *)ctx)->cfg.flash;
+
+	return f->prog(f->ctx, addr, buf, len);
+}
+
+static int pf_erase(void *ctx, uint32_t addr)
+{
+	struct iap_server *s = ctx;
+	const struct iap_flash *f = s->cfg.flash;
+	uint32_t start, size = 0;
+	int err = f->erase(f->ctx, addr);
+
+	(void)iap_flash_sector(f, addr, &start, &size);
+	progress(s, size);
+	return err;
+}
+
+/* Phase ph of total bytes begins (when START asked); 0 ends it. */
+static void phase(struct iap_server *s, uint8_t ph, uint32_t total)
+{
+	s->phase = s->events ? ph : 0u;
+	s->done = 0;
+	s->total = total;
+	s->next_event = total / IAP_PROGRESS_STEPS;
+}
+
 int iap_server_init(struct iap_server *s, const struct iap_server_cfg *cfg,
 		    int app_valid, const struct iap_image_hdr *app)
 {
@@ -26,6 +95,11 @@ int iap_server_init(struct iap_server *s, const struct iap_server_cfg *cfg,
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
 	iap_dec_init(&s->dec, cfg->rx_buf, cfg->rx_cap);
+	s->pf = *cfg->flash;
+	s->pf.ctx = s;
+	s->pf.read = pf_read;
+	s->pf.prog = pf_prog;
+	s->pf.erase = pf_erase;
 	s->state = IAP_STATE_IDLE;
 	if (app_valid && app) {
 		s->app_valid = 1;
@@ -45,26 +119,33 @@ static uint8_t *body(struct iap_server *s)
 	return &s->cfg.tx_buf[IAP_FRAME_HDR_SIZE + IAP_STATUS_SIZE];
 }
 
-static int respond(struct iap_server *s, int status, uint16_t body_len)
+/* Frame what body() holds behind status as cmd's answer and send it. */
+static int emit(struct iap_server *s, uint8_t cmd, int status,
+		uint16_t body_len)
 {
 	uint8_t *payload = &s->cfg.tx_buf[IAP_FRAME_HDR_SIZE];
 	int n;
 
-	if (status) {
-		s->refused++;
-	}
 	iap_put_le16(payload, (uint16_t)(int16_t)status);
 	n = iap_frame_encode(s->cfg.tx_buf, s->cfg.tx_cap,
-			     (uint8_t)(s->dec.cmd | IAP_CMD_RESP), s->dec.seq,
-			     payload, (uint16_t)(IAP_STATUS_SIZE + body_len));
+			     (uint8_t)(cmd | IAP_CMD_RESP), s->dec.seq, payload,
+			     (uint16_t)(IAP_STATUS_SIZE + body_len));
 	if (n < 0) {
 		return n;
 	}
+	s->last_len = (uint16_t)n;
+	return s->cfg.send(s->cfg.send_ctx, s->cfg.tx_buf, (size_t)n);
+}
+
+static int respond(struct iap_server *s, int status, uint16_t body_len)
+{
+	if (status) {
+		s->refused++;
+	}
 	s->last_cmd = s->dec.cmd;
 	s->last_seq = s->dec.seq;
-	s->last_len = (uint16_t)n;
 	s->have_last = 1;
-	return s->cfg.send(s->cfg.send_ctx, s->cfg.tx_buf, (size_t)n);
+	return emit(s, s->dec.cmd, status, body_len);
 }
 
 /* The installed image's trial state and the stage slot, from flash. */
@@ -143,7 +224,7 @@ static int cmd_info(struct iap_server *s)
 		in.caps |= IAP_CAP_APP;
 	}
 	if (!s->cfg.proto_v1) {
-		in.caps |= IAP_CAP_STREAM;
+		in.caps |= IAP_CAP_STREAM | IAP_CAP_PROGRESS;
 		if (s->cfg.set_baud) {
 			in.caps |= IAP_CAP_BAUD;
 		}
@@ -214,8 +295,13 @@ static int cmd_start(struct iap_server *s)
 	s->staged = 0;
 	s->stream = (flags & IAP_START_F_STREAM) ? 1u : 0u;
 	s->packed = 0;
-	err = iap_stage_open_at(&s->wr, s->cfg.flash, l, slot, &h,
+	s->events = (flags & IAP_START_F_PROGRESS) ? 1u : 0u;
+	/* A stream session erases only the meta region here. */
+	phase(s, (uint8_t)(s->stream ? 0u : IAP_PROGRESS_ERASE),
+	      (h.image_size > from ? h.image_size - from : 0u) + l->meta_size);
+	err = iap_stage_open_at(&s->wr, &s->pf, l, slot, &h,
 				s->stream ? IAP_STAGE_ERASE_AHEAD : 0u, from);
+	phase(s, 0, 0);
 	if (slot == IAP_SLOT_APP && err != IAP_ERR_RANGE &&
 	    err != IAP_ERR_ALIGN) {
 		s->app_valid = 0; /* the writer's erases took the old image */
@@ -388,8 +474,10 @@ static int cmd_finish(struct iap_server *s)
 		/* The stream has not ended: bytes are missing. */
 		return respond(s, IAP_ERR_PROTO, 0);
 	}
+	phase(s, IAP_PROGRESS_VERIFY, s->wr.hdr.image_size);
 	err = iap_stage_finish(&s->wr, s->cfg.scratch, s->cfg.scratch_size,
 			       s->cfg.loader_version);
+	phase(s, 0, 0);
 	if (err) {
 		/* Bytes missing: still receiving. Otherwise stay in update
 		 * mode; a new START erases again. Staged, the installed image

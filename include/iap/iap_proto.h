@@ -44,8 +44,9 @@ enum iap_cmd {
 	IAP_CMD_BOOT = 0x05,   /* answer, then leave the bootloader */
 	IAP_CMD_ABORT = 0x06,  /* drop an update in progress */
 	IAP_CMD_BAUD =
-		0x07,	    /* v2: baud u32; answered, then the line switches */
-	IAP_CMD_HASH = 0x08 /* v2: slot u8, 3 x 0, offset u32, len u32 */
+		0x07, /* v2: baud u32; answered, then the line switches */
+	IAP_CMD_HASH = 0x08,	/* v2: slot u8, 3 x 0, offset u32, len u32 */
+	IAP_CMD_PROGRESS = 0x09 /* v2: device to host only, see below */
 };
 
 /* Slot ids for START. */
@@ -53,12 +54,13 @@ enum iap_cmd {
 #define IAP_SLOT_STAGE 1u /* stage, install at the next boot */
 
 /* INFO capability bits. */
-#define IAP_CAP_STAGE  0x01u /* START accepts IAP_SLOT_STAGE */
-#define IAP_CAP_APP    0x02u /* the running application answers: stage only */
-#define IAP_CAP_STREAM 0x04u /* v2: START takes IAP_START_F_STREAM */
-#define IAP_CAP_BAUD   0x08u /* v2: BAUD switches the line rate */
-#define IAP_CAP_RESUME 0x10u /* v2: HASH; START takes IAP_START_F_RESUME */
-#define IAP_CAP_LZSS   0x20u /* v2: START takes IAP_START_F_LZSS */
+#define IAP_CAP_STAGE	 0x01u /* START accepts IAP_SLOT_STAGE */
+#define IAP_CAP_APP	 0x02u /* the running application answers: stage only */
+#define IAP_CAP_STREAM	 0x04u /* v2: START takes IAP_START_F_STREAM */
+#define IAP_CAP_BAUD	 0x08u /* v2: BAUD switches the line rate */
+#define IAP_CAP_RESUME	 0x10u /* v2: HASH; START takes IAP_START_F_RESUME */
+#define IAP_CAP_LZSS	 0x20u /* v2: START takes IAP_START_F_LZSS */
+#define IAP_CAP_PROGRESS 0x40u /* v2: START takes IAP_START_F_PROGRESS */
 
 /*
  * Baud switching (docs/PROTOCOL.md): after answering BAUD the device
@@ -92,8 +94,9 @@ enum iap_cmd {
  * next_offset, from where the host sends again.
  */
 #define IAP_START_F_STREAM 0x01u
-#define IAP_START_F_ALL \
-	(IAP_START_F_STREAM | IAP_START_F_RESUME | IAP_START_F_LZSS)
+#define IAP_START_F_ALL                                               \
+	(IAP_START_F_STREAM | IAP_START_F_RESUME | IAP_START_F_LZSS | \
+	 IAP_START_F_PROGRESS)
 
 /*
  * Resume (docs/PROTOCOL.md): START with IAP_START_F_RESUME carries the
@@ -121,6 +124,22 @@ enum iap_cmd {
 #define IAP_HASH_MAX_ENTRIES  14u
 #define IAP_HASH_DIGEST_SIZE  8u
 #define IAP_HASH_RESP_HDR     8u
+
+/*
+ * Progress events (docs/PROTOCOL.md, "Progress events"): in a session
+ * whose START had IAP_START_F_PROGRESS, while START erases the slot (not
+ * in a stream session: it erases ahead of the data there) and while
+ * FINISH reads the image back, the device sends PROGRESS frames (cmd
+ * IAP_CMD_PROGRESS | IAP_CMD_RESP, the seq of the request at work) at
+ * each quarter of the work: status 0 (int16), phase u8, 0, done u32,
+ * total u32 (bytes). The request's own answer follows as always; a host
+ * that does not know PROGRESS drops the frames as stale answers.
+ */
+#define IAP_START_F_PROGRESS 0x08u
+#define IAP_PROGRESS_ERASE   1u
+#define IAP_PROGRESS_VERIFY  2u
+#define IAP_PROGRESS_SIZE    12u
+#define IAP_PROGRESS_STEPS   4u
 
 /* The most frames a device announces in flight (seq space is 256). */
 #define IAP_WINDOW_MAX 32u
@@ -220,7 +239,35 @@ void iap_dec_reset(struct iap_dec *d);
 int iap_dec_sink(struct iap_dec *d, const uint8_t *data, size_t len,
 		 size_t *consumed);
 
-/* Little-endian helpers shared by the codec users. */
+/*
+ * Little-endian helpers shared by the codec users. On a little-endian
+ * target the copy is one (unaligned) load or store: Cortex-M3/M4 allow
+ * them to normal memory, x86 too; byte by byte elsewhere.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint16_t iap_get_le16(const uint8_t *p)
+{
+	uint16_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+static inline uint32_t iap_get_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+static inline void iap_put_le16(uint8_t *p, uint16_t v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
+}
+static inline void iap_put_le32(uint8_t *p, uint32_t v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
+}
+#else
 static inline uint16_t iap_get_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | (p[1] << 8));
@@ -242,6 +289,7 @@ static inline void iap_put_le32(uint8_t *p, uint32_t v)
 	p[2] = (uint8_t)(v >> 16);
 	p[3] = (uint8_t)(v >> 24);
 }
+#endif
 
 #ifdef __cplusplus
 }

@@ -95,13 +95,20 @@ struct iap_server {
 	uint8_t state;		  /* enum iap_dev_state */
 	uint8_t app_valid;	  /* committed and verified image in the slot */
 	struct iap_image_hdr app; /* its header, when app_valid */
-	struct iap_stage_writer wr;	  /* the update in progress */
-	uint8_t stream;			  /* START had IAP_START_F_STREAM */
-	uint8_t packed;			  /* START had IAP_START_F_LZSS */
-	uint32_t z_next;		  /* packed: stream bytes taken */
-	struct iap_lzss_dec lz;		  /* packed: the decompressor */
-	uint32_t baud_req;		  /* BAUD answered: switch to this */
-	uint8_t staged;			  /* FINISH committed a staged image */
+	struct iap_stage_writer wr; /* the update in progress */
+	uint8_t stream;		    /* START had IAP_START_F_STREAM */
+	uint8_t packed;		    /* START had IAP_START_F_LZSS */
+	uint32_t z_next;	    /* packed: stream bytes taken */
+	struct iap_lzss_dec lz;	    /* packed: the decompressor */
+	uint32_t baud_req;	    /* BAUD answered: switch to this */
+	uint8_t staged;		    /* FINISH committed a staged image */
+	/* Progress events (IAP_START_F_PROGRESS): the writer sees the flash
+	 * through pf, which counts what a long request has done. */
+	struct iap_flash pf;
+	uint8_t events;			  /* START asked for them */
+	uint8_t phase;			  /* IAP_PROGRESS_*, 0: none at work */
+	uint32_t done, total;		  /* bytes of the phase */
+	uint32_t next_event;		  /* send when done reaches it */
 	struct iap_boot_record last_boot; /* reported by INFO */
 	/* Last answered request, to answer a resend without redoing it. */
 	uint8_t last_cmd, last_seq, have_last;

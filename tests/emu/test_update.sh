@@ -59,7 +59,9 @@ grep -q "line: 921600 baud (switched up from 115200)" "$WORK/flash3.log" ||
 	{ cat "$WORK/flash3.log"; fail "large image: the line did not switch to 921600 (BRR)"; }
 grep -Eq "protocol v2, window [2-9]" "$WORK/flash3.log" ||
 	{ cat "$WORK/flash3.log"; fail "large image: not sent with a protocol v2 window"; }
-ok "$IAP_BOARD: $((big / 1024)) KiB through the real bootloader, protocol v2 ($(grep -Eo 'window [0-9]+ x [0-9]+' "$WORK/flash3.log"), sectors erased as the data arrives): $(grep -o '[0-9.]* KiB/s, [0-9]*% of' "$WORK/flash3.log") the line rate, $(grep -o '[0-9]* bytes sent again' "$WORK/flash3.log")"
+grep -q "^verifying: 100%" "$WORK/flash3.log" ||
+	{ cat "$WORK/flash3.log"; fail "large image: no PROGRESS events while FINISH verified"; }
+ok "$IAP_BOARD: $((big / 1024)) KiB through the real bootloader, protocol v2 ($(grep -Eo 'window [0-9]+ x [0-9]+' "$WORK/flash3.log"), sectors erased as the data arrives, $(grep -c '^verifying:' "$WORK/flash3.log") PROGRESS events at FINISH): $(grep -o '[0-9.]* KiB/s, [0-9]*% of' "$WORK/flash3.log") the line rate, $(grep -o '[0-9]* bytes sent again' "$WORK/flash3.log")"
 grep "boot:" "$EMU_LOG"
 
 # Resume through the real bootloader: the host is killed half way through

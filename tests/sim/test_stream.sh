@@ -68,6 +68,7 @@ ok "f103c8: v2, window 3, 16 ms latency: installed and booted, nothing lost or s
 upload f407vg "$WORK/f4.bin" "$WORK/f4.iap" $F4 "$WORK/b.log" "--baud 921600 --latency 16 --timing"
 grep -q "protocol v2, window 23 x 4096 bytes" "$WORK/b.log" || { cat "$WORK/b.log"; fail "f407vg: not a v2 window of 23"; }
 sim_says "0 lost (ring full)"
+grep -q "^verifying: 100%  68.4/68.4 KiB" "$WORK/b.log" || { cat "$WORK/b.log"; fail "f407vg: no PROGRESS events while FINISH verified"; }
 ok "f407vg: v2 at 921600 baud, window 23 across the 16K/16K/64K sectors: the ring never overflowed"
 
 # v1 host, v2 device; v2 host, v1 device.
@@ -76,6 +77,7 @@ grep -q "protocol v1: erase" "$WORK/c.log" || { cat "$WORK/c.log"; fail "--proto
 ok "f103c8: a v1 host (iap flash --proto 1) updates a v2 device"
 upload f103c8 "$WORK/f1.bin" "$WORK/f1.iap" $F1 "$WORK/d.log" "$LINE --proto 1"
 grep -q "protocol v1: erase" "$WORK/d.log" || { cat "$WORK/d.log"; fail "v2 host did not fall back to v1"; }
+! grep -q "^verifying:" "$WORK/d.log" || { cat "$WORK/d.log"; fail "PROGRESS events from a v1 device"; }
 ok "f103c8: the v2 host falls back to v1 with a v1 device (no window, START flags refused)"
 
 # A window the ring cannot hold: at 921600 baud, frames that arrive during a

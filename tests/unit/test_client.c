@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -40,6 +41,8 @@ struct fake {
 	int read_err;	   /* read returns this when non-zero */
 	int late_info;	   /* answer the n-th INFO with the first one's seq */
 	int late_seq_back; /* ... or with the seq before the first one */
+	int events_first;  /* PROGRESS frames before each answer */
+	unsigned int read_delay_ms; /* each read that hands out bytes */
 	uint32_t next_off;
 
 	/* Log */
@@ -140,6 +143,15 @@ static void fake_answer(struct fake *f)
 		memcpy(&f->out[f->out_len], noise, sizeof(noise));
 		f->out_len += sizeof(noise);
 	}
+	for (int i = 0; i < f->events_first; i++) {
+		uint8_t ev[IAP_PROGRESS_SIZE - IAP_STATUS_SIZE] = {
+			IAP_PROGRESS_VERIFY};
+
+		iap_put_le32(&ev[2], 1000u * (uint32_t)(i + 1));
+		iap_put_le32(&ev[6], 1000u * (uint32_t)f->events_first);
+		fake_queue(f, IAP_CMD_PROGRESS | IAP_CMD_RESP, seq, 0, ev,
+			   sizeof(ev));
+	}
 	if (f->stale_first) {
 		/* An old answer to this command and one to another. */
 		fake_queue(f, resp, (uint8_t)(seq - 1u), IAP_ERR_IO, NULL, 0);
@@ -185,7 +197,6 @@ static int fake_read(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms)
 	struct fake *f = ctx;
 	size_t n = f->out_len - f->out_pos;
 
-	(void)timeout_ms;
 	if (f->read_err) {
 		return f->read_err;
 	}
@@ -199,6 +210,19 @@ static int fake_read(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms)
 	}
 	if (f->read_step && n > f->read_step) {
 		n = f->read_step;
+	}
+	if (f->read_delay_ms) {
+		/* The bytes come after the delay, if the read waits that long
+		 */
+		unsigned int ms = f->read_delay_ms < timeout_ms
+					  ? f->read_delay_ms
+					  : timeout_ms;
+		struct timespec ts = {0, (long)ms * 1000000L};
+
+		nanosleep(&ts, NULL);
+		if (ms < f->read_delay_ms) {
+			return 0;
+		}
 	}
 	memcpy(buf, &f->out[f->out_pos], n);
 	f->out_pos += n;
@@ -316,6 +340,68 @@ static void test_stale_answers_ignored(void **state)
 	assert_int_equal(cl->answered, 1);
 	assert_int_equal(cl->stale, 2);
 	assert_int_equal(cl->tries, 1);
+	free(cl);
+}
+
+struct seen {
+	int calls;
+	uint8_t phase;
+	uint32_t done, total;
+};
+
+static void on_event(void *ctx, uint8_t phase, uint32_t done, uint32_t total)
+{
+	struct seen *s = ctx;
+
+	s->calls++;
+	s->phase = phase;
+	s->done = done;
+	s->total = total;
+}
+
+/*
+ * PROGRESS frames for the request awaited go to on_progress; ones for
+ * another seq are stale. Each restarts the request's timeout: four events
+ * 100 ms apart and then the answer, with a 250 ms timeout and no resend,
+ * still end in the answer; the same pacing without events times out.
+ */
+static void test_progress_events_extend_timeout(void **state)
+{
+	struct fake f;
+	struct iap_client *cl = new_client(&f, 9);
+	struct seen seen = {0};
+
+	(void)state;
+	cl->on_progress = on_event;
+	cl->progress_ctx = &seen;
+	f.events_first = 4;
+	f.stale_first = 1;
+	assert_int_equal(iap_client_finish(cl), 0);
+	assert_int_equal(seen.calls, 4);
+	assert_int_equal(cl->events, 4);
+	assert_int_equal(cl->stale, 2);
+	assert_int_equal(seen.phase, IAP_PROGRESS_VERIFY);
+	assert_int_equal(seen.done, 4000);
+	assert_int_equal(seen.total, 4000);
+
+	f.stale_first = 0;
+	f.read_step = IAP_FRAME_OVERHEAD + IAP_PROGRESS_SIZE;
+	f.read_delay_ms = 100;
+	assert_int_equal(iap_client_request(cl, IAP_CMD_FINISH, NULL, 0, NULL,
+					    0, NULL, 250, 0),
+			 0);
+	assert_int_equal(cl->answered, 1);
+	assert_int_equal(cl->tries, 1);
+	assert_int_equal(seen.calls, 8);
+
+	/* Without events the same pacing is a timeout: two stale frames,
+	 * then the answer 300 ms after the request. */
+	f.events_first = 0;
+	f.stale_first = 1;
+	f.read_step = IAP_FRAME_OVERHEAD + IAP_STATUS_SIZE;
+	assert_int_equal(iap_client_request(cl, IAP_CMD_FINISH, NULL, 0, NULL,
+					    0, NULL, 250, 0),
+			 IAP_ERR_TIMEDOUT);
 	free(cl);
 }
 
@@ -770,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_seq_wraps),
 		cmocka_unit_test(test_lost_answer_resent_with_same_seq),
 		cmocka_unit_test(test_stale_answers_ignored),
+		cmocka_unit_test(test_progress_events_extend_timeout),
 		cmocka_unit_test(test_line_noise_skipped),
 		cmocka_unit_test(test_device_status_returned),
 		cmocka_unit_test(test_write_refusal_keeps_next_offset),

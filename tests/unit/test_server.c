@@ -33,7 +33,27 @@ struct rig {
 	uint8_t body[400];
 	uint16_t body_len;
 	uint8_t seq;
+	/* PROGRESS frames, kept apart from the answers */
+	int events;
+	struct {
+		uint8_t seq, phase;
+		uint32_t done, total;
+		int answers; /* responses before this event */
+	} ev[64];
 };
+
+static void take_event(struct rig *r)
+{
+	assert_int_equal(r->dec.frame_len, IAP_PROGRESS_SIZE);
+	assert_int_equal(iap_get_le16(r->resp), 0);
+	assert_true(r->events < 64);
+	r->ev[r->events].seq = r->dec.seq;
+	r->ev[r->events].phase = r->resp[2];
+	r->ev[r->events].done = iap_get_le32(&r->resp[4]);
+	r->ev[r->events].total = iap_get_le32(&r->resp[8]);
+	r->ev[r->events].answers = r->responses;
+	r->events++;
+}
 
 static int capture(void *ctx, const uint8_t *data, size_t len)
 {
@@ -41,7 +61,12 @@ static int capture(void *ctx, const uint8_t *data, size_t len)
 	size_t used;
 
 	while (len) {
-		if (iap_dec_sink(&r->dec, data, len, &used) == IAP_DEC_FRAME) {
+		int frame = iap_dec_sink(&r->dec, data, len, &used) ==
+			    IAP_DEC_FRAME;
+
+		if (frame && r->dec.cmd == (IAP_CMD_PROGRESS | IAP_CMD_RESP)) {
+			take_event(r);
+		} else if (frame) {
 			r->responses++;
 			r->resp_cmd = r->dec.cmd;
 			r->resp_seq = r->dec.seq;
@@ -551,7 +576,8 @@ static void test_stage_only_refuses_app_slot(void **state)
 	assert_int_equal(info.state, IAP_STATE_IDLE);
 	/* INFO tells the host it talks to the application. */
 	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_APP |
-					    IAP_CAP_STREAM | IAP_CAP_RESUME);
+					    IAP_CAP_STREAM | IAP_CAP_RESUME |
+					    IAP_CAP_PROGRESS);
 	assert_true(slot_equals(&r, old, sizeof(old)));
 	/* The stage slot works as in the bootloader. */
 	assert_int_equal(start_slot(&r, IAP_SLOT_STAGE, &h), 0);
@@ -616,8 +642,8 @@ static void test_app_slot_allowed_by_default(void **state)
 	assert_int_equal(r.srv.cfg.stage_only, 0);
 	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
 	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
-	assert_int_equal(info.caps,
-			 IAP_CAP_STAGE | IAP_CAP_STREAM | IAP_CAP_RESUME);
+	assert_int_equal(info.caps, IAP_CAP_STAGE | IAP_CAP_STREAM |
+					    IAP_CAP_RESUME | IAP_CAP_PROGRESS);
 	make_image(r.d.layout, img, sizeof(img), 23, &h, 1, 0);
 	assert_int_equal(start_slot(&r, IAP_SLOT_APP, &h), 0);
 	upload(&r, img, sizeof(img), 1024);
@@ -686,6 +712,86 @@ static void test_v1_device_mode(void **state)
 			 IAP_ERR_INVAL);
 	assert_int_equal(r.d.sf.ops_done, ops);
 	rig_close(&r);
+}
+
+/*
+ * Events from r->ev[from] on: 2 .. IAP_PROGRESS_STEPS + 1 of them, all
+ * for the request seq in phase ph and sent before its answer, done
+ * growing to total.
+ */
+static void check_events(const struct rig *r, int from, uint8_t seq, uint8_t ph,
+			 uint32_t total)
+{
+	uint32_t last = 0;
+
+	assert_true(r->events - from >= 2);
+	assert_true(r->events - from <= (int)IAP_PROGRESS_STEPS + 1);
+	for (int i = from; i < r->events; i++) {
+		assert_int_equal(r->ev[i].seq, seq);
+		assert_int_equal(r->ev[i].phase, ph);
+		assert_int_equal(r->ev[i].total, total);
+		assert_int_equal(r->ev[i].answers, r->responses - 1);
+		assert_true(r->ev[i].done > last);
+		last = r->ev[i].done;
+	}
+	assert_int_equal(last, total);
+}
+
+/*
+ * PROGRESS: with IAP_START_F_PROGRESS a START that erases the slot and
+ * the FINISH that reads it back report each quarter, with the seq of the
+ * request at work, before its answer; a resend of that request gets the
+ * cached answer, not an event. Without the flag, and for a stream
+ * session's START (it erases only the meta region), nothing.
+ */
+static void test_progress_events(void **state)
+{
+	const uint32_t size = 70003;
+	uint8_t *img = malloc(size);
+	struct iap_image_hdr h;
+	struct iap_info info;
+	uint8_t fin_seq;
+	struct rig r;
+	int n;
+
+	(void)state;
+	rig_open(&r, "f407vg");
+	make_image(r.d.layout, img, size, 5, &h, 2, 1);
+	assert_int_equal(req(&r, IAP_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(iap_info_decode(r.body, r.body_len, &info), 0);
+	assert_true(info.caps & IAP_CAP_PROGRESS);
+
+	assert_int_equal(start_flags(&r, 0, &h), 0);
+	upload(&r, img, size, 1024);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	assert_int_equal(r.events, 0);
+
+	assert_int_equal(start_flags(&r, IAP_START_F_PROGRESS, &h), 0);
+	check_events(&r, 0, r.seq, IAP_PROGRESS_ERASE,
+		     size + r.d.layout->meta_size);
+	n = r.events;
+	upload(&r, img, size, 1024);
+	assert_int_equal(r.events, n);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	check_events(&r, n, r.seq, IAP_PROGRESS_VERIFY, size);
+	n = r.events;
+	fin_seq = r.seq;
+	req_seq(&r, IAP_CMD_FINISH, fin_seq, NULL, 0);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.body_len, 0);
+	assert_int_equal(r.events, n);
+	assert_true(slot_equals(&r, img, size));
+
+	assert_int_equal(
+		start_flags(&r, IAP_START_F_STREAM | IAP_START_F_PROGRESS, &h),
+		0);
+	assert_int_equal(r.events, n);
+	upload(&r, img, size, 1024);
+	assert_int_equal(r.events, n);
+	assert_int_equal(req(&r, IAP_CMD_FINISH, NULL, 0), 0);
+	check_events(&r, n, r.seq, IAP_PROGRESS_VERIFY, size);
+	rig_close(&r);
+	free(img);
 }
 
 static void test_stream_erases_ahead(void **state)
@@ -1071,6 +1177,7 @@ int main(void)
 		cmocka_unit_test(test_info_v2_window),
 		cmocka_unit_test(test_v1_device_mode),
 		cmocka_unit_test(test_stream_erases_ahead),
+		cmocka_unit_test(test_progress_events),
 		cmocka_unit_test(test_v1_gap_is_a_protocol_error),
 		cmocka_unit_test(test_hash_per_sector),
 		cmocka_unit_test(test_start_resume),

@@ -63,9 +63,26 @@ static int buffered_frame(struct iap_client *cl)
 	return 0;
 }
 
+/* A PROGRESS frame for a request awaited is in cl->dec: pass it on. */
+static void take_event(struct iap_client *cl)
+{
+	const uint8_t *p = cl->dec.buf;
+
+	if (cl->dec.frame_len < IAP_PROGRESS_SIZE || iap_get_le16(p)) {
+		cl->stale++;
+		return;
+	}
+	cl->events++;
+	if (cl->on_progress) {
+		cl->on_progress(cl->progress_ctx, p[2], iap_get_le32(&p[4]),
+				iap_get_le32(&p[8]));
+	}
+}
+
 /*
  * Read and decode until an answer to cmd with a seq in
- * [first_seq, first_seq + count) is in cl->dec, or timeout_ms has passed.
+ * [first_seq, first_seq + count) is in cl->dec, or timeout_ms has passed
+ * (since the last PROGRESS event for one of them: the device is at work).
  * Other frames are stale answers (or echoes) and are dropped. Returns 1
  * (answer ready), 0 (time is up) or the transport's error.
  */
@@ -80,11 +97,17 @@ static int wait_answer(struct iap_client *cl, uint8_t cmd, uint8_t first_seq,
 		int n;
 
 		while (buffered_frame(cl)) {
-			if (cl->dec.cmd == want &&
-			    (uint8_t)(cl->dec.seq - first_seq) < count) {
+			if ((uint8_t)(cl->dec.seq - first_seq) >= count) {
+				cl->stale++;
+			} else if (cl->dec.cmd == want) {
 				return 1;
+			} else if (cl->dec.cmd ==
+				   (IAP_CMD_PROGRESS | IAP_CMD_RESP)) {
+				take_event(cl);
+				deadline = now_ms() + timeout_ms;
+			} else {
+				cl->stale++;
 			}
-			cl->stale++;
 		}
 		cl->in_pos = 0;
 		cl->in_len = 0;
@@ -450,6 +473,8 @@ const char *iap_client_cmd_name(uint8_t cmd)
 		return "BAUD";
 	case IAP_CMD_HASH:
 		return "HASH";
+	case IAP_CMD_PROGRESS:
+		return "PROGRESS";
 	default:
 		return "?";
 	}

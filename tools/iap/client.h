@@ -60,8 +60,19 @@ struct iap_client {
 	int answered;	    /* 1: the result is the device's own status */
 	unsigned int tries; /* frames sent for it */
 
+	/*
+	 * PROGRESS events (IAP_START_F_PROGRESS) that arrive while the
+	 * answer to a request is awaited: each one is passed here (phase
+	 * IAP_PROGRESS_*, bytes done of total) and restarts that request's
+	 * timeout, since the device is at work. NULL: only the timeout.
+	 */
+	void (*on_progress)(void *ctx, uint8_t phase, uint32_t done,
+			    uint32_t total);
+	void *progress_ctx;
+
 	/* Statistics over the client's life. */
 	uint32_t requests, resends, stale, timeouts;
+	uint32_t events;       /* PROGRESS frames taken */
 	uint32_t rewinds;      /* stream: sent again from the device's offset */
 	uint64_t resent_bytes; /* stream: data bytes sent more than once */
 	uint64_t tx_bytes, rx_bytes;

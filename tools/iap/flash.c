@@ -398,6 +398,41 @@ static void progress_update(struct progress *p, uint32_t done)
 	}
 }
 
+/*
+ * PROGRESS events from the device while it erases (a START that erases
+ * the slot) or reads the image back (FINISH): one line that is redrawn on
+ * a terminal, a line per event otherwise.
+ */
+static void device_event(void *ctx, uint8_t phase, uint32_t done,
+			 uint32_t total)
+{
+	const struct progress *p = ctx;
+	const char *what = phase == IAP_PROGRESS_ERASE	  ? "erasing"
+			   : phase == IAP_PROGRESS_VERIFY ? "verifying"
+							  : "working";
+	unsigned int pct =
+		total ? (unsigned int)((uint64_t)done * 100u / total) : 100u;
+
+	if (!p->on) {
+		return;
+	}
+	if (p->tty) {
+		char bar[21];
+
+		for (unsigned int i = 0; i < 20u; i++) {
+			bar[i] = i < pct / 5u ? '#' : '.';
+		}
+		bar[20] = '\0';
+		fprintf(stderr, "\r[%s] %3u%%  %s %.1f/%.1f KiB%s", bar, pct,
+			what, kib(done), kib(total),
+			done >= total ? "\n" : " ");
+		fflush(stderr);
+		return;
+	}
+	fprintf(stderr, "%s: %3u%%  %.1f/%.1f KiB\n", what, pct, kib(done),
+		kib(total));
+}
+
 /* Protocol v2 when the device speaks it and the user did not ask for v1. */
 static int use_stream(const struct flash_opts *o, const struct iap_info *in)
 {
@@ -662,11 +697,18 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 		       kib(from < h->image_size ? from : h->image_size),
 		       kib(h->image_size), (unsigned long)from);
 	}
-	err = iap_client_start_at(cl, o->slot,
-				  (uint8_t)((stream ? IAP_START_F_STREAM : 0u) |
-					    (from ? IAP_START_F_RESUME : 0u) |
-					    (packed ? IAP_START_F_LZSS : 0u)),
-				  h, from);
+	progress_start(&prog, o, h->image_size);
+	cl->on_progress = device_event;
+	cl->progress_ctx = &prog;
+	err = iap_client_start_at(
+		cl, o->slot,
+		(uint8_t)((stream ? IAP_START_F_STREAM : 0u) |
+			  (from ? IAP_START_F_RESUME : 0u) |
+			  (packed ? IAP_START_F_LZSS : 0u) |
+			  (stream && (in->caps & IAP_CAP_PROGRESS)
+				   ? IAP_START_F_PROGRESS
+				   : 0u)),
+		h, from);
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
 			       err);
