@@ -139,3 +139,62 @@ fresh_install() {
 	wait_sim
 	sim_says "version $4"
 }
+
+# The terminal menu, as a user of a terminal program drives it. A test
+# that uses these defines term_pty (prints the device's pty) and TERM_LOG
+# (what the device wrote on the line collects there).
+
+# drain [SECONDS]: read what the device wrote on the line for a moment.
+drain() {
+	timeout "${1:-0.4}" cat "$(term_pty)" >>"$TERM_LOG" 2>/dev/null || true
+}
+
+# key K: type K on the terminal, collect the answer.
+key() {
+	printf "$1" >"$(term_pty)"
+	sleep 0.25
+	drain
+}
+
+# upload FILE [sb options...]: Enter, 1, then lrzsz sb sends FILE. sb's
+# exit status is not looked at: it flushes its tty on exit, which on a
+# pty can drop its last bytes; tests check the device instead.
+upload() {
+	local file=$1 pty
+	shift
+	pty=$(term_pty)
+	: >"$TERM_LOG"
+	key '\r'
+	grep -q "1  upload an .iap image" "$TERM_LOG" || fail "no menu on Enter"
+	key '1'
+	grep -q "start the ymodem send" "$TERM_LOG" || fail "no prompt after 1"
+	(cd "$(dirname "$file")" &&
+		timeout 120 sb "$@" "$(basename "$file")" <"$pty" \
+			>"$pty" 2>>"$WORK/sb.log") || true
+}
+
+# term_says TEXT: the device wrote TEXT on the line.
+term_says() {
+	drain 1
+	grep -qF -- "$1" "$TERM_LOG" ||
+		{ cat -A "$TERM_LOG" >&2; fail "terminal did not show '$1'"; }
+}
+
+# sender_killed FILE: Enter, 1, sb -k starts sending FILE and is killed
+# after a second; a block cut short is NAKed after a quiet second; then
+# the cancel a terminal program sends (CAN CAN ...).
+sender_killed() {
+	local pty sbpid
+	pty=$(term_pty)
+	: >"$TERM_LOG"
+	key '\r'
+	key '1'
+	sb -k "$1" <"$pty" >"$pty" 2>/dev/null &
+	sbpid=$!
+	sleep 1
+	kill -9 $sbpid 2>/dev/null
+	wait $sbpid 2>/dev/null
+	sleep 1.5
+	printf '\x18\x18\x18\x18\x18' >"$pty"
+	sleep 1
+}

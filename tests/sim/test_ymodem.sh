@@ -17,39 +17,7 @@ RAMTOP=0x20005000
 SLOT=49152
 FLASH=$WORK/dev.flash
 TERM_LOG=$WORK/term.txt
-
-# drain: read what the device wrote on the line for a moment.
-drain() {
-	timeout "${1:-0.4}" cat "$SIM_PTY" >>"$TERM_LOG" 2>/dev/null || true
-}
-
-# key K: type K on the terminal, collect the answer.
-key() {
-	printf "$1" >"$SIM_PTY"
-	sleep 0.25
-	drain
-}
-
-# upload FILE [sb options...]: Enter, 1, then sb sends FILE.
-upload() {
-	local file=$1
-	shift
-	: >"$TERM_LOG"
-	key '\r'
-	grep -q "1  upload an .iap image" "$TERM_LOG" || fail "no menu on Enter"
-	key '1'
-	grep -q "start the ymodem send" "$TERM_LOG" || fail "no prompt after 1"
-	(cd "$(dirname "$file")" &&
-		timeout 120 sb "$@" "$(basename "$file")" <"$SIM_PTY" \
-			>"$SIM_PTY" 2>>"$WORK/sb.log") || true
-}
-
-# term_says TEXT: the device wrote TEXT on the line.
-term_says() {
-	drain 1
-	grep -qF -- "$1" "$TERM_LOG" ||
-		{ cat -A "$TERM_LOG" >&2; fail "terminal did not show '$1'"; }
-}
+term_pty() { echo "$SIM_PTY"; }
 
 # booted VERSION BIN: the simulator booted VERSION after the upload, and
 # the slot holds BIN byte for byte.
@@ -147,19 +115,7 @@ ok "a zero-length file: refused, nothing erased"
 # next upload works.
 start_sim $BOARD "$FLASH" --request-update --baud 115200
 stty -F "$SIM_PTY" 115200 # the terminal at the line's rate
-: >"$TERM_LOG"
-key '\r'
-key '1'
-sb -k "$WORK/v2.iap" <"$SIM_PTY" >"$SIM_PTY" 2>/dev/null &
-sbpid=$!
-sleep 1
-kill -9 $sbpid 2>/dev/null
-wait $sbpid 2>/dev/null
-# A block cut short is NAKed after a quiet second; then the cancel a
-# terminal program sends (CAN CAN ...).
-sleep 1.5
-printf '\x18\x18\x18\x18\x18' >"$SIM_PTY"
-sleep 1
+sender_killed "$WORK/v2.iap"
 term_says "upload failed: stopped by the sender"
 term_says "the old image was erased: upload again"
 kill -0 "$SIM_PID" 2>/dev/null || fail "device left the menu after the abort"
