@@ -205,8 +205,8 @@ static const struct sim_board boards[] = {
 		.erase_us_base = 0,
 	},
 	{
-		/* Sectors: 0 boot, 1 meta, 2 stage meta, 3 journal, 4 unused,
-		 * 5-7 app, 8-10 stage, 11 scratch. */
+		/* As the f4disco-swap firmware: sectors 0-1 boot, 2 meta, 3
+		 * stage meta, 4 journal, 5-7 app, 8-10 stage, 11 scratch. */
 		.name = "f407vg-swap",
 		.desc = "STM32F407VG, 1 MiB, sectors 4x16K 1x64K 7x128K, "
 			"staging slot (swap install with revert)",
@@ -216,19 +216,19 @@ static const struct sim_board boards[] = {
 		.layout =
 			{
 				.boot_addr = 0x08000000u,
-				.boot_size = 0x4000u,
-				.meta_addr = 0x08004000u,
+				.boot_size = 0x8000u,
+				.meta_addr = 0x08008000u,
 				.meta_size = 0x4000u,
 				.app_addr = 0x08020000u,
 				.app_size = 0x60000u,
-				.stage_meta_addr = 0x08008000u,
+				.stage_meta_addr = 0x0800C000u,
 				.stage_meta_size = 0x4000u,
 				.stage_addr = 0x08080000u,
 				.stage_size = 0x60000u,
 				.scratch_addr = 0x080E0000u,
 				.scratch_size = 0x20000u,
-				.journal_addr = 0x0800C000u,
-				.journal_size = 0x4000u,
+				.journal_addr = 0x08010000u,
+				.journal_size = 0x10000u,
 				.ram_addr = 0x20000000u,
 				.ram_size = 128 * KIB,
 				/* CCM RAM, for an application's stack. */

@@ -41,8 +41,4 @@
 #define BOARD_LED_PIN	     12
 #define BOARD_LED_ACTIVE_LOW 0
 
-/* No terminal menu (YModem): the swap bootloader with the decompressor
- * leaves about 3 KiB of its 16 KiB region, the menu needs about 4. */
-#define IAP_CFG_MENU 0
-
 #endif /* IAP_BOARD_H */

@@ -7,17 +7,17 @@
  *
  * Every region is whole sectors; the application and stage slots have
  * the same sector sizes pairwise (3 x 128 KiB each), and the scratch is
- * as large as their sectors. Sector 4 (64 KiB) pairs with nothing and is
- * left unused.
+ * as large as their sectors. The journal takes sector 4 (64 KiB), which
+ * pairs with nothing, so the bootloader has two sectors: the swap code,
+ * the decompressor and the terminal menu take about 19 KiB.
  *
  * This file is the only place the addresses are written (see
  * port/boards/bluepill/layout.h for how it is used). Plain numbers only.
  *
- *   0x08000000  bootloader   sector 0       16 KiB
- *   0x08004000  meta         sector 1       16 KiB
- *   0x08008000  stage meta   sector 2       16 KiB
- *   0x0800C000  journal      sector 3       16 KiB
- *   0x08010000  (unused)     sector 4       64 KiB
+ *   0x08000000  bootloader   sectors 0-1    32 KiB
+ *   0x08008000  meta         sector 2       16 KiB
+ *   0x0800C000  stage meta   sector 3       16 KiB
+ *   0x08010000  journal      sector 4       64 KiB
  *   0x08020000  application  sectors 5-7   384 KiB  VTOR = 0x08020000
  *   0x08080000  stage        sectors 8-10  384 KiB
  *   0x080E0000  scratch      sector 11     128 KiB
@@ -30,13 +30,13 @@
 #define IAP_LAYOUT_WRITE_SIZE 4 /* x32 parallelism, 2.7 V .. 3.6 V */
 
 #define IAP_LAYOUT_BOOT_ADDR	   0x08000000
-#define IAP_LAYOUT_BOOT_SIZE	   0x4000
-#define IAP_LAYOUT_META_ADDR	   0x08004000
+#define IAP_LAYOUT_BOOT_SIZE	   0x8000
+#define IAP_LAYOUT_META_ADDR	   0x08008000
 #define IAP_LAYOUT_META_SIZE	   0x4000
-#define IAP_LAYOUT_STAGE_META_ADDR 0x08008000
+#define IAP_LAYOUT_STAGE_META_ADDR 0x0800C000
 #define IAP_LAYOUT_STAGE_META_SIZE 0x4000
-#define IAP_LAYOUT_JOURNAL_ADDR	   0x0800C000
-#define IAP_LAYOUT_JOURNAL_SIZE	   0x4000
+#define IAP_LAYOUT_JOURNAL_ADDR	   0x08010000
+#define IAP_LAYOUT_JOURNAL_SIZE	   0x10000
 #define IAP_LAYOUT_APP_ADDR	   0x08020000
 #define IAP_LAYOUT_APP_SIZE	   0x60000
 #define IAP_LAYOUT_STAGE_ADDR	   0x08080000
