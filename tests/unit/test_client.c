@@ -609,7 +609,9 @@ struct link {
 	uint8_t rx[2048], tx[IAP_SERVER_TX_MIN + 64], scratch[256];
 	uint8_t out[4096];
 	size_t out_len, out_pos;
-	int drop_every; /* drop every n-th answer (0 = none) */
+	int drop_every;	  /* drop every n-th answer (0 = none) */
+	uint8_t drop_cmd; /* and drop_left answers to this command */
+	int drop_left;
 	int answers;
 	int booted;
 };
@@ -620,6 +622,10 @@ static int link_send(void *ctx, const uint8_t *data, size_t len)
 
 	l->answers++;
 	if (l->drop_every && l->answers % l->drop_every == 0) {
+		return 0;
+	}
+	if (l->drop_left && data[1] == (l->drop_cmd | IAP_CMD_RESP)) {
+		l->drop_left--;
 		return 0;
 	}
 	assert_true(l->out_len + len <= sizeof(l->out));
@@ -752,6 +758,83 @@ static void test_update_with_lost_answers(void **state)
 	update_against_server(3);
 }
 
+/*
+ * START sent ahead of the data (iap_client_stream() with start_req): the
+ * update verifies; a lost START answer makes the host send the same START
+ * frame again and the data from the start (the WRITE answers before it are
+ * ignored); a refused START ends the stream with the device's status,
+ * failed_cmd START and nothing acknowledged.
+ */
+static void test_stream_start_ahead(void **state)
+{
+	enum { SIZE = 6001, PADDED = 6002 };
+	static uint8_t img[PADDED];
+	uint8_t req[IAP_START_RESUME_SIZE];
+	struct iap_image_hdr h, got;
+	struct iap_stream_opts o;
+	struct iap_client *cl;
+	struct link *l;
+	uint32_t acked;
+	struct dev d;
+
+	(void)state;
+	for (int lose = 0; lose < 2; lose++) {
+		cl = calloc(1, sizeof(*cl));
+		assert_non_null(cl);
+		l = link_open(&d);
+		make_image(d.layout, img, SIZE, 11, &h, 3, (uint8_t)lose);
+		img[SIZE] = 0xFF;
+		iap_client_init(cl, link_write, link_read, l, 70);
+		assert_int_equal(iap_client_hello(cl, 1000), 0);
+		memset(&o, 0, sizeof(o));
+		o.chunk = 512;
+		o.window = 3;
+		o.start_req = req;
+		o.start_len = iap_client_start_req(cl, IAP_SLOT_APP,
+						   IAP_START_F_STREAM, &h, 0,
+						   req, &o.start_timeout_ms);
+		o.start_timeout_ms = 10;
+		l->drop_cmd = IAP_CMD_START;
+		l->drop_left = lose;
+		assert_int_equal(iap_client_stream(cl, img, PADDED, &o, &acked),
+				 0);
+		assert_int_equal(acked, PADDED);
+		assert_int_equal(cl->rewinds, (uint32_t)lose);
+		if (lose) {
+			assert_true(cl->stale >= 3); /* WRITE answers ignored */
+			assert_int_equal(cl->resent_bytes, 3u * 512u);
+		} else {
+			assert_int_equal(cl->resent_bytes, 0);
+		}
+		assert_int_equal(iap_client_finish(cl), 0);
+		assert_int_equal(iap_image_read_meta(d.flash, d.layout, &got),
+				 0);
+		assert_memory_equal(got.sha256, h.sha256, sizeof(h.sha256));
+		free(cl);
+		free(l);
+		dev_close(&d);
+	}
+
+	/* An image for another address: START refused, nothing taken. */
+	cl = calloc(1, sizeof(*cl));
+	assert_non_null(cl);
+	l = link_open(&d);
+	make_image(d.layout, img, SIZE, 12, &h, 3, 9);
+	h.load_addr += 0x400u;
+	iap_client_init(cl, link_write, link_read, l, 90);
+	assert_int_equal(iap_client_hello(cl, 1000), 0);
+	o.start_len = iap_client_start_req(cl, IAP_SLOT_APP, IAP_START_F_STREAM,
+					   &h, 0, req, &o.start_timeout_ms);
+	assert_int_equal(iap_client_stream(cl, img, PADDED, &o, &acked),
+			 IAP_ERR_RANGE);
+	assert_int_equal(cl->answered, 1);
+	assert_int_equal(cl->failed_cmd, IAP_CMD_START);
+	assert_int_equal(acked, 0);
+	free(cl);
+	free(l);
+	dev_close(&d);
+}
+
 /* Stream [0, n) of img after a fresh START, then leave (a killed host). */
 static void partial_upload(struct iap_client *cl, const struct iap_image_hdr *h,
 			   const uint8_t *img, uint32_t n)
@@ -869,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts_from_geometry),
 		cmocka_unit_test(test_update_against_server),
 		cmocka_unit_test(test_update_with_lost_answers),
+		cmocka_unit_test(test_stream_start_ahead),
 		cmocka_unit_test(test_resume_point),
 	};
 

@@ -372,13 +372,13 @@ int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
 		cl, slot, (uint8_t)(flags & ~IAP_START_F_RESUME), h, 0);
 }
 
-int iap_client_start_at(struct iap_client *cl, uint8_t slot, uint8_t flags,
-			const struct iap_image_hdr *h, uint32_t from)
+uint16_t iap_client_start_req(struct iap_client *cl, uint8_t slot,
+			      uint8_t flags, const struct iap_image_hdr *h,
+			      uint32_t from, uint8_t req[IAP_START_RESUME_SIZE],
+			      uint32_t *timeout_ms)
 {
-	uint8_t req[IAP_START_RESUME_SIZE];
 	uint16_t len = IAP_START_REQ_SIZE;
 	struct iap_info st;
-	uint32_t timeout;
 
 	memset(req, 0, 4);
 	req[0] = slot;
@@ -395,10 +395,22 @@ int iap_client_start_at(struct iap_client *cl, uint8_t slot, uint8_t flags,
 		st.meta_addr = st.stage_meta_addr;
 	}
 	/* Streaming, the slot's sectors are erased later, with the data. */
-	timeout = iap_client_start_timeout_ms(
+	*timeout_ms = iap_client_start_timeout_ms(
 		cl->have_info ? &st : NULL,
 		(flags & IAP_START_F_STREAM) ? 0u : h->image_size);
 	cl->image_size = h->image_size;
+	return len;
+}
+
+int iap_client_start_at(struct iap_client *cl, uint8_t slot, uint8_t flags,
+			const struct iap_image_hdr *h, uint32_t from)
+{
+	uint8_t req[IAP_START_RESUME_SIZE];
+	uint32_t timeout;
+	uint16_t len =
+		iap_client_start_req(cl, slot, flags, h, from, req, &timeout);
+
+	cl->failed_cmd = IAP_CMD_START;
 	return iap_client_request(cl, IAP_CMD_START, req, len, NULL, 0, NULL,
 				  timeout, IAP_CLIENT_RETRIES);
 }
@@ -518,6 +530,8 @@ struct stream {
 	uint32_t high;	   /* first byte never sent */
 	uint8_t first_seq; /* seq of the stream's first frame */
 	uint8_t epoch_seq; /* first seq sent since the last rewind */
+	uint8_t start_seq; /* of the START sent ahead (o->start_len) */
+	int started;	   /* its answer is in (or there is none) */
 	struct sent fl[IAP_WINDOW_MAX];
 	unsigned int n_fl;   /* frames in fl, oldest first */
 	uint64_t t_event;    /* last progress (or rewind) */
@@ -581,6 +595,49 @@ static int stream_send_one(struct stream *st)
 		st->high = st->send_off;
 	}
 	return send_frame(cl, (size_t)fn);
+}
+
+/* The START ahead of the data; again: the same frame (same seq). */
+static int stream_send_start(struct stream *st, int again)
+{
+	struct iap_client *cl = st->cl;
+	int fn;
+
+	if (!again) {
+		st->start_seq = (uint8_t)(cl->seq + 1u);
+		cl->seq++;
+		cl->requests++;
+	}
+	fn = iap_frame_encode(cl->tx_frame, sizeof(cl->tx_frame), IAP_CMD_START,
+			      st->start_seq, st->o->start_req,
+			      st->o->start_len);
+	if (fn < 0) {
+		return fn;
+	}
+	return send_frame(cl, (size_t)fn);
+}
+
+/* The answer to the START sent ahead is in cl->dec. */
+static int stream_started(struct stream *st)
+{
+	struct iap_client *cl = st->cl;
+	int status;
+
+	if (cl->dec.frame_len < IAP_STATUS_SIZE) {
+		return IAP_ERR_PROTO;
+	}
+	status = (int16_t)iap_get_le16(cl->dec.buf);
+	if (status > 0) {
+		return IAP_ERR_PROTO;
+	}
+	if (status) {
+		cl->answered = 1;
+		cl->failed_cmd = IAP_CMD_START;
+		return status;
+	}
+	st->started = 1;
+	st->t_event = now_ms(); /* the window's time runs from here */
+	return 0;
 }
 
 /* How long the frames in flight may take to be acknowledged. */
@@ -705,8 +762,6 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 	st.acked = o->start;
 	st.send_off = o->start;
 	st.high = o->start;
-	st.first_seq = (uint8_t)(cl->seq + 1u);
-	st.epoch_seq = st.first_seq;
 	st.t_event = now_ms();
 	st.chunk = o->chunk;
 	st.min_chunk = o->chunk < 256u ? o->chunk : 256u;
@@ -714,8 +769,18 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 		st.min_chunk -= st.min_chunk % cl->info.write_size;
 	}
 	cl->answered = 0;
+	cl->failed_cmd = IAP_CMD_WRITE;
 	drop_input(cl);
-	while (st.acked < st.len) {
+	st.started = !o->start_len;
+	if (!st.started) {
+		err = stream_send_start(&st, 0);
+		if (err) {
+			goto out;
+		}
+	}
+	st.first_seq = (uint8_t)(cl->seq + 1u);
+	st.epoch_seq = st.first_seq;
+	while (st.acked < st.len || !st.started) {
 		uint64_t t, deadline;
 		int n;
 
@@ -731,7 +796,19 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 		}
 		/* Answers already read first, then the line. */
 		while (buffered_frame(cl)) {
-			if (cl->dec.cmd != (IAP_CMD_WRITE | IAP_CMD_RESP) ||
+			if (!st.started &&
+			    cl->dec.cmd == (IAP_CMD_START | IAP_CMD_RESP) &&
+			    cl->dec.seq == st.start_seq) {
+				err = stream_started(&st);
+				if (err) {
+					goto out;
+				}
+				continue;
+			}
+			/* Before START's answer: left from an earlier
+			 * session. */
+			if (!st.started ||
+			    cl->dec.cmd != (IAP_CMD_WRITE | IAP_CMD_RESP) ||
 			    (uint8_t)(cl->dec.seq - st.first_seq) >
 				    (uint8_t)(cl->seq - st.first_seq)) {
 				cl->stale++;
@@ -745,21 +822,31 @@ int iap_client_stream(struct iap_client *cl, const uint8_t *data, uint32_t len,
 				break; /* room in the window: send first */
 			}
 		}
-		if (cl->in_pos < cl->in_len || st.acked >= st.len) {
+		if (cl->in_pos < cl->in_len ||
+		    (st.acked >= st.len && st.started)) {
 			continue;
 		}
 		cl->in_pos = 0;
 		cl->in_len = 0;
 		t = now_ms();
-		deadline = st.t_event + stream_timeout_ms(&st);
+		deadline = st.t_event + stream_timeout_ms(&st) +
+			   (st.started ? 0u : o->start_timeout_ms);
 		if (t >= deadline) {
 			cl->timeouts++;
 			if (++st.silent > IAP_CLIENT_RETRIES) {
 				cl->tries = st.silent;
+				cl->failed_cmd = st.started ? IAP_CMD_WRITE
+							    : IAP_CMD_START;
 				err = IAP_ERR_TIMEDOUT;
 				break;
 			}
 			drop_input(cl);
+			if (!st.started) {
+				err = stream_send_start(&st, 1);
+				if (err) {
+					break;
+				}
+			}
 			stream_rewind(&st, st.acked);
 			st.t_event = t;
 			continue;

@@ -58,6 +58,7 @@ struct iap_client {
 
 	/* Outcome of the last request. */
 	int answered;	    /* 1: the result is the device's own status */
+	uint8_t failed_cmd; /* iap_client_stream(): START or WRITE failed */
 	unsigned int tries; /* frames sent for it */
 
 	/*
@@ -195,6 +196,12 @@ struct iap_stream_opts {
 	iap_stream_progress_fn progress;
 	iap_stream_cancel_fn cancel;
 	void *ctx;
+	/* A START to send first, with the window right behind it instead of
+	 * after its answer (iap_client_start_req()); len 0: none, the
+	 * session was started before. */
+	const uint8_t *start_req;
+	uint16_t start_len;
+	uint32_t start_timeout_ms;
 };
 
 /**
@@ -206,7 +213,16 @@ struct iap_stream_opts {
  * next_offset. The timeout counts the line time of the bytes in flight and
  * the erase time of every sector they start (from the INFO geometry).
  * *acked (may be NULL) receives the bytes acknowledged, also on failure.
- * Returns 0, the device's refusal of a WRITE (cl->answered 1),
+ *
+ * With o->start_len the START goes first and the window right behind it:
+ * the device takes the frames in order, so the START's erase and round
+ * trip overlap the data. WRITE answers before the START's are left over
+ * from an earlier session and are ignored; without START's answer in time
+ * the same START frame goes again (the device answers it from its cache
+ * or starts afresh) and the data again from o->start.
+ *
+ * Returns 0, the device's refusal of the START or a WRITE (cl->answered
+ * 1, cl->failed_cmd says which),
  * IAP_ERR_TIMEDOUT after IAP_CLIENT_RETRIES + 1 silent timeouts in a row,
  * IAP_ERR_PROTO for an answer that makes no sense, IAP_ERR_CANCELED, or
  * the transport's error.
@@ -231,6 +247,16 @@ int iap_client_start_flags(struct iap_client *cl, uint8_t slot, uint8_t flags,
  */
 int iap_client_start_at(struct iap_client *cl, uint8_t slot, uint8_t flags,
 			const struct iap_image_hdr *h, uint32_t from);
+
+/**
+ * iap_client_start_req() - the payload of that START in req, and in
+ * *timeout_ms how long its answer may take; for a START that
+ * iap_client_stream() sends ahead of its data. Returns the payload length.
+ */
+uint16_t iap_client_start_req(struct iap_client *cl, uint8_t slot,
+			      uint8_t flags, const struct iap_image_hdr *h,
+			      uint32_t from, uint8_t req[IAP_START_RESUME_SIZE],
+			      uint32_t *timeout_ms);
 
 /* One HASH answer: what the slot holds, sector by sector. */
 struct iap_hash_ans {

@@ -538,20 +538,27 @@ static int stream_cancel(void *ctx)
 	return interrupted != 0;
 }
 
-/* v2: a window of WRITEs in flight. Returns 0 or -1 (said). */
+/*
+ * v2: START with flags, and right behind it a window of WRITEs in flight.
+ * Returns 0 or -1 (said).
+ */
 static int send_stream(struct iap_client *cl, struct iap_serial *port,
 		       const struct flash_opts *o,
-		       const struct iap_image_hdr *h, const uint8_t *buf,
-		       uint32_t padded, uint32_t chunk, uint32_t from,
-		       struct zstream *zs, struct progress *prog)
+		       const struct iap_image_hdr *h, uint8_t flags,
+		       const uint8_t *buf, uint32_t padded, uint32_t chunk,
+		       uint32_t from, struct zstream *zs, struct progress *prog)
 {
 	struct iap_stream_opts so;
 	struct stream_ui ui = {prog, h->image_size, zs};
+	uint8_t start[IAP_START_RESUME_SIZE];
 	uint32_t acked = from;
 	char what[64];
 	int err;
 
 	memset(&so, 0, sizeof(so));
+	so.start_req = start;
+	so.start_len = iap_client_start_req(cl, o->slot, flags, h, from, start,
+					    &so.start_timeout_ms);
 	so.chunk = chunk;
 	so.window = stream_window(o, &cl->info);
 	so.baud = iap_serial_baud(port);
@@ -583,6 +590,11 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 	if (err) {
 		if (prog->on && prog->tty) {
 			fputc('\n', stderr);
+		}
+		if (cl->failed_cmd == IAP_CMD_START) {
+			iap_dev_report("iap flash", cl, port, o->port, "START",
+				       "START", err);
+			return -1;
 		}
 		snprintf(what, sizeof(what), "WRITE at offset %lu",
 			 (unsigned long)acked);
@@ -651,6 +663,7 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	uint32_t from = 0;
 	struct zstream zs;
 	int packed = 0;
+	uint8_t flags;
 	uint32_t wire;
 	uint64_t t_start, t_written, t_done;
 	struct progress prog;
@@ -700,15 +713,14 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	progress_start(&prog, o, h->image_size);
 	cl->on_progress = device_event;
 	cl->progress_ctx = &prog;
-	err = iap_client_start_at(
-		cl, o->slot,
-		(uint8_t)((stream ? IAP_START_F_STREAM : 0u) |
+	flags = (uint8_t)((stream ? IAP_START_F_STREAM : 0u) |
 			  (from ? IAP_START_F_RESUME : 0u) |
 			  (packed ? IAP_START_F_LZSS : 0u) |
 			  (stream && (in->caps & IAP_CAP_PROGRESS)
 				   ? IAP_START_F_PROGRESS
-				   : 0u)),
-		h, from);
+				   : 0u));
+	/* v2: START goes with the data (send_stream); v1: on its own. */
+	err = stream ? 0 : iap_client_start_at(cl, o->slot, flags, h, from);
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
 			       err);
@@ -722,8 +734,8 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 	progress_start(&prog, o, h->image_size);
 	prog.base = from < h->image_size ? from : h->image_size;
 	if (stream) {
-		err = send_stream(cl, port, o, h, buf, padded, chunk, from,
-				  packed ? &zs : NULL, &prog);
+		err = send_stream(cl, port, o, h, flags, buf, padded, chunk,
+				  from, packed ? &zs : NULL, &prog);
 	} else {
 		err = send_v1(cl, port, o, h, buf, padded, chunk, &prog);
 	}
@@ -767,9 +779,10 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 			       (unsigned long)baud);
 		}
 		if (stream) {
-			printf("  protocol v2, window %u x %lu bytes: start "
-			       "%.2f s, transfer and erase %.2f s, verify and "
-			       "commit %.2f s; %lu bytes sent again\n",
+			printf("  protocol v2, window %u x %lu bytes: resume "
+			       "check %.2f s, start, transfer and erase %.2f "
+			       "s, verify and commit %.2f s; %lu bytes sent "
+			       "again\n",
 			       stream_window(o, in), (unsigned long)chunk,
 			       (double)(t_written - t_start) / 1000.0,
 			       (double)(t_done - t_written) / 1000.0,
