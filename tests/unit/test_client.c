@@ -835,6 +835,61 @@ static void test_stream_start_ahead(void **state)
 	dev_close(&d);
 }
 
+/*
+ * FINISH and BOOT sent together (iap_client_finish_boot()): the device
+ * commits and boots; with FINISH's answer lost BOOT's 0 proves the
+ * commit; with BOOT's answer lost BOOT alone goes again; a FINISH that
+ * fails (a byte changed in flash) is reported as FINISH's and the device
+ * refuses the BOOT behind it and stays in its bootloader.
+ */
+static void test_finish_boot_together(void **state)
+{
+	enum { SIZE = 3001, PADDED = 3002 };
+	static uint8_t img[PADDED];
+	struct iap_image_hdr h;
+	struct iap_stream_opts o;
+	struct iap_client *cl;
+	struct link *l;
+	struct dev d;
+
+	(void)state;
+	for (int c = 0; c < 4; c++) {
+		cl = calloc(1, sizeof(*cl));
+		assert_non_null(cl);
+		l = link_open(&d);
+		make_image(d.layout, img, SIZE, 13, &h, 4, (uint8_t)c);
+		img[SIZE] = 0xFF;
+		iap_client_init(cl, link_write, link_read, l, 120);
+		assert_int_equal(iap_client_hello(cl, 1000), 0);
+		memset(&o, 0, sizeof(o));
+		o.chunk = 512;
+		o.window = 2;
+		assert_int_equal(iap_client_start_flags(cl, IAP_SLOT_APP,
+							IAP_START_F_STREAM, &h),
+				 0);
+		assert_int_equal(iap_client_stream(cl, img, PADDED, &o, NULL),
+				 0);
+		l->drop_cmd = c == 1 ? IAP_CMD_FINISH : IAP_CMD_BOOT;
+		l->drop_left = c == 1 || c == 2;
+		if (c == 3) {
+			d.sf.mem[d.layout->app_addr - d.sf.base + 100] ^= 0x01;
+			assert_int_equal(iap_client_finish_boot(cl),
+					 IAP_ERR_CORRUPT);
+			assert_int_equal(cl->failed_cmd, IAP_CMD_FINISH);
+			assert_int_equal(l->booted, 0);
+			assert_int_equal(l->srv.app_valid, 0);
+		} else {
+			assert_int_equal(iap_client_finish_boot(cl), 0);
+			assert_int_equal(l->booted, 1);
+			assert_int_equal(cl->answered, 1);
+			assert_int_equal(cl->resends, c == 2 ? 1u : 0u);
+		}
+		free(cl);
+		free(l);
+		dev_close(&d);
+	}
+}
+
 /* Stream [0, n) of img after a fresh START, then leave (a killed host). */
 static void partial_upload(struct iap_client *cl, const struct iap_image_hdr *h,
 			   const uint8_t *img, uint32_t n)
@@ -953,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(test_update_against_server),
 		cmocka_unit_test(test_update_with_lost_answers),
 		cmocka_unit_test(test_stream_start_ahead),
+		cmocka_unit_test(test_finish_boot_together),
 		cmocka_unit_test(test_resume_point),
 	};
 

@@ -454,6 +454,118 @@ int iap_client_finish(struct iap_client *cl)
 				  IAP_CLIENT_RETRIES);
 }
 
+/* FINISH and BOOT, back to back, as one write (empty payloads). */
+static int send_finish_boot(struct iap_client *cl, uint8_t fseq, int finish)
+{
+	size_t n = 0;
+	int k;
+
+	if (finish) {
+		k = iap_frame_encode(cl->tx_frame, sizeof(cl->tx_frame),
+				     IAP_CMD_FINISH, fseq, NULL, 0);
+		if (k < 0) {
+			return k;
+		}
+		n = (size_t)k;
+	}
+	k = iap_frame_encode(&cl->tx_frame[n], sizeof(cl->tx_frame) - n,
+			     IAP_CMD_BOOT, (uint8_t)(fseq + 1u), NULL, 0);
+	if (k < 0) {
+		return k;
+	}
+	cl->tries++;
+	return send_frame(cl, n + (size_t)k);
+}
+
+int iap_client_finish_boot(struct iap_client *cl)
+{
+	uint8_t fseq = (uint8_t)(cl->seq + 1u);
+	uint32_t timeout = iap_client_finish_timeout_ms(cl->image_size);
+	int finished = 0;
+	uint64_t deadline;
+	int err;
+
+	cl->seq = (uint8_t)(cl->seq + 2u);
+	cl->requests += 2;
+	cl->answered = 0;
+	cl->tries = 0;
+	cl->failed_cmd = IAP_CMD_FINISH;
+	err = send_finish_boot(cl, fseq, 1);
+	deadline = now_ms() + timeout;
+	while (!err) {
+		uint64_t t;
+		int n;
+
+		while (buffered_frame(cl)) {
+			uint8_t cmd = cl->dec.cmd, seq = cl->dec.seq;
+			int status;
+
+			if (cmd == (IAP_CMD_PROGRESS | IAP_CMD_RESP) &&
+			    seq == fseq) {
+				take_event(cl);
+				deadline = now_ms() + timeout;
+				continue;
+			}
+			if (!((cmd == (IAP_CMD_FINISH | IAP_CMD_RESP) &&
+			       seq == fseq) ||
+			      (cmd == (IAP_CMD_BOOT | IAP_CMD_RESP) &&
+			       seq == (uint8_t)(fseq + 1u))) ||
+			    cl->dec.frame_len < IAP_STATUS_SIZE) {
+				cl->stale++;
+				continue;
+			}
+			status = (int16_t)iap_get_le16(cl->dec.buf);
+			if (status > 0) {
+				return IAP_ERR_PROTO;
+			}
+			cl->answered = 1;
+			if (cmd == (IAP_CMD_BOOT | IAP_CMD_RESP)) {
+				/* BOOT is 0 only once this FINISH committed
+				 * (START took the old image); refused with
+				 * FINISH's answer lost, FINISH failed. */
+				cl->failed_cmd = finished || !status
+							 ? IAP_CMD_BOOT
+							 : IAP_CMD_FINISH;
+				return status;
+			}
+			if (status) {
+				return status; /* BOOT's answer is NOENT */
+			}
+			finished = 1;
+			cl->failed_cmd = IAP_CMD_BOOT;
+			deadline = now_ms() + IAP_CLIENT_TIMEOUT_MS;
+		}
+		cl->in_pos = 0;
+		cl->in_len = 0;
+		t = now_ms();
+		if (t >= deadline) {
+			cl->timeouts++;
+			if (cl->tries > IAP_CLIENT_RETRIES) {
+				return IAP_ERR_TIMEDOUT;
+			}
+			/* The same frames again: the device answers a request
+			 * it did last from its cache. */
+			drop_input(cl);
+			cl->resends++;
+			err = send_finish_boot(cl, fseq, !finished);
+			deadline = now_ms() +
+				   (finished ? IAP_CLIENT_TIMEOUT_MS : timeout);
+			continue;
+		}
+		n = cl->read(cl->ctx, cl->in, sizeof(cl->in),
+			     (uint32_t)(deadline - t));
+		if (n < 0) {
+			return n;
+		}
+		if ((size_t)n > sizeof(cl->in)) {
+			return IAP_ERR_IO;
+		}
+		cl->rx_bytes += (uint64_t)n;
+		cl->in_len = (size_t)n;
+	}
+	return err;
+}
+
 int iap_client_boot(struct iap_client *cl)
 {
 	return iap_client_request(cl, IAP_CMD_BOOT, NULL, 0, NULL, 0, NULL,

@@ -155,6 +155,18 @@ int iap_client_write(struct iap_client *cl, uint32_t offset,
  */
 int iap_client_finish(struct iap_client *cl);
 
+/**
+ * iap_client_finish_boot() - FINISH and BOOT sent together, for an update
+ * of the application slot: START took the installed image, so BOOT can
+ * only be accepted after this FINISH committed the new one, and after a
+ * failed FINISH it is refused (IAP_ERR_NOENT) with the device still in its
+ * bootloader. Saves BOOT's round trip. Returns 0 (verified, committed,
+ * booting), or the first error with cl->failed_cmd saying whether FINISH
+ * or BOOT failed (IAP_CMD_BOOT: the image is committed); as
+ * iap_client_request() otherwise.
+ */
+int iap_client_finish_boot(struct iap_client *cl);
+
 /** iap_client_boot() - BOOT. Returns as iap_client_request(). */
 int iap_client_boot(struct iap_client *cl);
 

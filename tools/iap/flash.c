@@ -650,10 +650,16 @@ static int pack_decide(const struct flash_opts *o, const struct iap_info *in,
 	return 0;
 }
 
-/* The transfer proper: START, WRITEs, FINISH. Returns 0 or -1 (said). */
+/*
+ * The transfer proper: START, WRITEs, FINISH. With *boot 1 on entry a v2
+ * update of the application slot sends BOOT with FINISH
+ * (iap_client_finish_boot()); *boot is then 0 (booting) or BOOT's error,
+ * not yet said, and stays 1 when BOOT is the caller's to send. Returns 0
+ * or -1 (said).
+ */
 static int transfer(struct iap_client *cl, struct iap_serial *port,
 		    const struct flash_opts *o, const struct iap_image_hdr *h,
-		    const uint8_t *payload)
+		    const uint8_t *payload, int *boot)
 {
 	const struct iap_info *in = &cl->info;
 	uint32_t ws = in->write_size;
@@ -748,7 +754,16 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 		return -1;
 	}
 	t_done = now_ms();
-	err = iap_client_finish(cl);
+	if (*boot && stream && o->slot == IAP_SLOT_APP && !interrupted) {
+		err = iap_client_finish_boot(cl);
+		if (!err || cl->failed_cmd == IAP_CMD_BOOT) {
+			*boot = err;
+			err = 0;
+		}
+	} else {
+		*boot = 1;
+		err = iap_client_finish(cl);
+	}
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "FINISH",
 			       "FINISH", err);
@@ -822,6 +837,7 @@ int iap_cmd_flash(int argc, char **argv)
 	char err[IAP_ERRMSG_SIZE];
 	char ver[48];
 	int rc = EXIT_FAIL;
+	int boot;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc) {
@@ -904,7 +920,8 @@ int iap_cmd_flash(int argc, char **argv)
 
 	/* Plain C signal(): the tool also builds where sigaction is absent. */
 	old_sigint = signal(SIGINT, on_sigint);
-	if (transfer(cl, port, &o, &h, payload)) {
+	boot = !o.no_boot;
+	if (transfer(cl, port, &o, &h, payload, &boot)) {
 		signal(SIGINT, old_sigint == SIG_ERR ? SIG_DFL : old_sigint);
 		goto out;
 	}
@@ -912,7 +929,7 @@ int iap_cmd_flash(int argc, char **argv)
 
 	iap_fmt_version(ver, sizeof(ver), h.version.major, h.version.minor,
 			h.version.patch, (unsigned long)h.version.build);
-	if (interrupted) {
+	if (interrupted && boot == 1) {
 		fprintf(stderr,
 			"iap flash: interrupted; %s is installed and verified, "
 			"the device stays in its bootloader\n",
@@ -933,7 +950,7 @@ int iap_cmd_flash(int argc, char **argv)
 		goto out;
 	}
 	{
-		int e = iap_client_boot(cl);
+		int e = boot == 1 ? iap_client_boot(cl) : boot;
 
 		if (e) {
 			iap_dev_report("iap flash", cl, port, o.port, "BOOT",
