@@ -62,8 +62,9 @@ after_update() {
 		sleep 0.05
 	done
 	# Small frames: --exact does not skip busy-waits, so a slow host
-	# must still answer within the CLI's 1 s per frame.
-	"$IAP" flash --chunk 256 --port "$pty" "$WORK/app.iap" >/dev/null 2>&1 || true
+	# must still answer within the CLI's 1 s per frame. Protocol v1:
+	# BOOT alone, after FINISH's answer (v2 sends it along with FINISH).
+	"$IAP" flash --proto 1 --chunk 256 --port "$pty" "$WORK/app.iap" >/dev/null 2>&1 || true
 	wait $EMU_PID || true
 	EMU_PID=
 	sed -n 's/^iap-emu: \([0-9]*\) instructions from the last byte received.*/\1/p' \
