@@ -37,11 +37,26 @@ for elf in "$BUILD"/firmware/*/iapboot-*.elf; do
 done
 [ $found -eq 1 ] || echo "| (firmware not built: arm-none-eabi-gcc missing) | | | | |"
 
+# sim_done: the simulator boots the image and exits once an update is
+# done; after a failed one it would wait for a host forever: stopped after
+# 10 s (the row then says failed).
+sim_done() {
+	for _ in $(seq 1000); do
+		kill -0 "$SIM_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill "$SIM_PID" 2>/dev/null || true
+	wait "$SIM_PID" 2>/dev/null || true
+}
+
 # run_update BOARD IMAGE.iap SIZE BAUD LATENCY_MS PROTO: one whole update
 # (hello to boot) into iap-sim --timing; prints "seconds busy_ms resent".
 run_update() {
 	local board=$1 iap=$2 size=$3 baud=$4 lat=$5 proto=$6
 	rm -f "$WORK/u.flash"
+	# Emptied here, not by the child's redirection: the loop below must
+	# not read the last run's pty from it.
+	: >"$WORK/u.log"
 	"$SIM" --board "$board" --flash "$WORK/u.flash" --baud "$baud" \
 		--latency "$lat" --timing --idle-ms 0 >"$WORK/u.log" 2>&1 &
 	SIM_PID=$!
@@ -57,7 +72,7 @@ run_update() {
 		--baud-up "${BAUD_UP:-off}" --compress "${COMPRESS:-auto}" \
 		"$iap" >"$WORK/u.out" 2>&1 || true
 	t1=$(date +%s.%N)
-	wait $SIM_PID || true
+	sim_done
 	SIM_PID=
 	local busy resent
 	busy=$(sed -n 's/.*busy \([0-9]*\) ms.*/\1/p' "$WORK/u.log" | tail -1)
@@ -197,6 +212,7 @@ fi
 ymodem_row() {
 	local board=$1 size=$2 baud=$3 lat=$4 pty= t0 t1 busy
 	rm -f "$WORK/y.flash"
+	: >"$WORK/y.log"
 	"$SIM" --board "$board" --flash "$WORK/y.flash" --baud "$baud" \
 		--latency "$lat" --timing --idle-ms 0 >"$WORK/y.log" 2>&1 &
 	SIM_PID=$!
@@ -213,7 +229,7 @@ ymodem_row() {
 	timeout 1 cat "$pty" >/dev/null 2>&1 || true
 	t0=$(date +%s.%N)
 	(cd "$WORK" && timeout 300 sb -k "$board-$size.iap" <"$pty" >"$pty" 2>/dev/null) || true
-	wait $SIM_PID || true
+	sim_done
 	t1=$(date +%s.%N)
 	SIM_PID=
 	busy=$(sed -n 's/.*busy \([0-9]*\) ms.*/\1/p' "$WORK/y.log" | tail -1)
