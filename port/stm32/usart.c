@@ -14,7 +14,9 @@
 #include "stm32_port.h"
 #include "usart_regs.h"
 
-static volatile uint8_t stm32_ring[IAP_CFG_RX_RING];
+/* Not zeroed at reset (image.ld.in): the DMA writes before anything reads. */
+static volatile uint8_t stm32_ring[IAP_CFG_RX_RING]
+	__attribute__((section(".ram_noinit.rx_ring")));
 static uint32_t stm32_ring_tail;
 static uint8_t stm32_rx_polled;
 static uint32_t stm32_usart_pclk;
