@@ -390,9 +390,16 @@ static void progress_update(struct progress *p, uint32_t done)
 		fflush(stderr);
 		return;
 	}
+	/* A line per quarter; one passed on the way to a later one (a
+	 * stream that compresses well) shows the bytes at that quarter. */
 	while (p->next_quarter <= 4u && pct >= 25u * p->next_quarter) {
+		uint32_t at = 25u * (p->next_quarter + 1u) <= pct
+				      ? (uint32_t)((uint64_t)p->total *
+						   p->next_quarter / 4u)
+				      : done;
+
 		fprintf(stderr, "%3u%%  %.1f/%.1f KiB  %.1f KiB/s\n",
-			25u * p->next_quarter, kib(done), kib(p->total),
+			25u * p->next_quarter, kib(at), kib(p->total),
 			rate / 1024.0);
 		p->next_quarter++;
 	}
