@@ -546,7 +546,20 @@ static int stream_cancel(void *ctx)
 }
 
 /*
- * v2: START with flags, and right behind it a window of WRITEs in flight.
+ * START with the first window behind it (v2), when the device buffers a
+ * whole frame while its flash is busy (its INFO ring): the START's erase
+ * stalls a single-bank chip, and a device that receives without a ring (an
+ * application polling its UART) would lose the frames behind it.
+ */
+static int start_ahead(const struct iap_info *in, uint32_t chunk)
+{
+	return in->proto_version >= 2u && (in->caps & IAP_CAP_STREAM) &&
+	       in->rx_ring >= chunk + IAP_WRITE_REQ_HDR + IAP_FRAME_OVERHEAD;
+}
+
+/*
+ * v2: START with flags, and right behind it a window of WRITEs in flight
+ * (or START alone first, see start_ahead()).
  * Returns 0 or -1 (said).
  */
 static int send_stream(struct iap_client *cl, struct iap_serial *port,
@@ -563,9 +576,12 @@ static int send_stream(struct iap_client *cl, struct iap_serial *port,
 	int err;
 
 	memset(&so, 0, sizeof(so));
-	so.start_req = start;
-	so.start_len = iap_client_start_req(cl, o->slot, flags, h, from, start,
-					    &so.start_timeout_ms);
+	if (start_ahead(&cl->info, chunk)) {
+		so.start_req = start;
+		so.start_len =
+			iap_client_start_req(cl, o->slot, flags, h, from, start,
+					     &so.start_timeout_ms);
+	}
 	so.chunk = chunk;
 	so.window = stream_window(o, &cl->info);
 	so.baud = iap_serial_baud(port);
@@ -733,7 +749,9 @@ static int transfer(struct iap_client *cl, struct iap_serial *port,
 				   ? IAP_START_F_PROGRESS
 				   : 0u));
 	/* v2: START goes with the data (send_stream); v1: on its own. */
-	err = stream ? 0 : iap_client_start_at(cl, o->slot, flags, h, from);
+	err = stream && start_ahead(in, chunk)
+		      ? 0
+		      : iap_client_start_at(cl, o->slot, flags, h, from);
 	if (err) {
 		iap_dev_report("iap flash", cl, port, o->port, "START", "START",
 			       err);
