@@ -5,14 +5,14 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential cmake pkg-config
-	libserialport-dev libelf-dev libcmocka-dev
+	libserialport-dev libelf-dev libcmocka-dev libssl-dev
 	srecord lrzsz openssl
 	gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
 	qemu-system-arm libunicorn-dev
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-	echo "install-deps: not a Debian/Ubuntu system; install by hand: a C compiler, cmake, pkg-config, libserialport, libelf, cmocka, srecord, lrzsz, openssl, the GNU Arm Embedded toolchain with newlib, qemu-system-arm" >&2
+	echo "install-deps: not a Debian/Ubuntu system; install by hand: a C compiler, cmake, pkg-config, libserialport, libelf, cmocka, OpenSSL 3 (libcrypto with its headers, and the openssl command), srecord, lrzsz, the GNU Arm Embedded toolchain with newlib, qemu-system-arm" >&2
 	exit 0
 fi
 

@@ -20,8 +20,8 @@
  *    40     8  reserved (0)
  *    48    32  sha256           SHA-256 of the payload
  *    80     4  key_id           0 = unsigned
- *    84     4  sig_type         0 none, 1 Ed25519 (later)
- *    88    64  signature
+ *    84     4  sig_type         0 none, IAP_SIG_ED25519 (1)
+ *    88    64  signature        over bytes 0..87 (IAP_IMAGE_SIGNED_SIZE)
  *   152   100  reserved (0)
  *   252     4  hdr_crc          CRC-32 of bytes 0..251
  *
@@ -45,6 +45,15 @@ extern "C" {
 #define IAP_IMAGE_HDR_SIZE  256u
 #define IAP_IMAGE_HASH_SIZE 32u
 #define IAP_IMAGE_SIG_SIZE  64u
+
+/*
+ * Signatures: sig_type IAP_SIG_ED25519 signs the first IAP_IMAGE_SIGNED_SIZE
+ * bytes of the encoded header (magic .. sig_type, with the payload's
+ * SHA-256); the 64-byte signature follows them at offset 88.
+ */
+#define IAP_SIG_NONE	      0u
+#define IAP_SIG_ED25519	      1u
+#define IAP_IMAGE_SIGNED_SIZE 88u
 
 #define IAP_META_COMMIT_OFF   256u
 #define IAP_META_COMMIT_MAGIC 0x4D4D4F43u /* "COMM" */

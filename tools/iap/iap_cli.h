@@ -20,6 +20,10 @@ int iap_cmd_flash(int argc, char **argv);
 int iap_cmd_status(int argc, char **argv);
 int iap_cmd_merge(int argc, char **argv);
 int iap_cmd_list_ports(int argc, char **argv);
+int iap_cmd_keygen(int argc, char **argv);
+int iap_cmd_sign(int argc, char **argv);
+int iap_cmd_verify(int argc, char **argv);
+int iap_cmd_export_key(int argc, char **argv);
 
 /* A contiguous memory image read from a firmware file. */
 struct iap_blob {

@@ -62,12 +62,13 @@ static void print_fields(const struct iap_image_hdr *h, const uint8_t *raw)
 	}
 	printf("  security counter %u\n", h->security_counter);
 	switch (h->sig_type) {
-	case 0:
-		printf("  signature        none\n");
+	case IAP_SIG_NONE:
+		printf("  signature        none (unsigned)\n");
 		break;
-	case 1:
-		printf("  signature        Ed25519, key id 0x%08x (not checked "
-		       "by this version)\n",
+	case IAP_SIG_ED25519:
+		printf("  signature        signed: Ed25519, key id %u\n"
+		       "                   (not verified here: iap verify "
+		       "--pub KEY)\n",
 		       h->key_id);
 		break;
 	default:

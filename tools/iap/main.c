@@ -15,6 +15,11 @@ struct command {
 static const struct command commands[] = {
 	{"pack", iap_cmd_pack, "wrap a .bin/.hex/.elf into an .iap image"},
 	{"info", iap_cmd_info, "print an .iap image's metadata and check it"},
+	{"keygen", iap_cmd_keygen, "make an Ed25519 key pair for signing"},
+	{"sign", iap_cmd_sign, "sign an .iap image (Ed25519)"},
+	{"verify", iap_cmd_verify, "check an .iap image's signature"},
+	{"export-key", iap_cmd_export_key,
+	 "public keys -> C table for the bootloader build"},
 	{"flash", iap_cmd_flash, "upload an .iap image over a serial port"},
 	{"status", iap_cmd_status,
 	 "what a device holds and what its last boot did"},

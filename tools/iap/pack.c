@@ -14,6 +14,7 @@
 #include "iap/iap_sha256.h"
 #include "iap_cli.h"
 #include "pack.h"
+#include "sigkey.h"
 
 /* Where any Cortex-M keeps SRAM (the ARMv7-M "SRAM" region). */
 #define RAM_LO 0x20000000u
@@ -42,6 +43,11 @@ static void pack_usage(FILE *out)
 		"it\n"
 		"  -f, --format FMT        bin, hex, elf or auto (default "
 		"auto)\n"
+		"  -k, --key FILE          sign with this Ed25519 private key "
+		"(PEM)\n"
+		"      --key-id N          nonzero id the bootloader knows the "
+		"key by\n"
+		"                          (required with --key)\n"
 		"  -h, --help              show this text\n"
 		"\n"
 		"Numbers are decimal or 0x-prefixed hex. Exit status: 0 ok, "
@@ -168,9 +174,12 @@ static void print_summary(const char *in, const char *out,
 		printf("%02x", h->sha256[i]);
 	}
 	printf("\n");
+	if (h->sig_type == IAP_SIG_ED25519) {
+		printf("  signed      Ed25519, key id %u\n", h->key_id);
+	}
 }
 
-enum { OPT_VERSION = 256, OPT_BOARD, OPT_MINLDR };
+enum { OPT_VERSION = 256, OPT_BOARD, OPT_MINLDR, OPT_KEYID };
 
 int iap_cmd_pack(int argc, char **argv)
 {
@@ -181,21 +190,24 @@ int iap_cmd_pack(int argc, char **argv)
 		{"board-id", required_argument, NULL, OPT_BOARD},
 		{"min-loader", required_argument, NULL, OPT_MINLDR},
 		{"format", required_argument, NULL, 'f'},
+		{"key", required_argument, NULL, 'k'},
+		{"key-id", required_argument, NULL, OPT_KEYID},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	enum iap_input_fmt fmt = IAP_FMT_AUTO;
 	struct iap_image_hdr h;
 	struct iap_blob blob;
 	struct iap_version minv;
-	const char *in, *out = NULL;
+	const char *in, *out = NULL, *keyfile = NULL;
 	char err[IAP_ERRMSG_SIZE];
-	uint32_t addr = 0;
-	int have_addr = 0, c, r;
+	uint32_t addr = 0, key_id = 0;
+	EVP_PKEY *key = NULL;
+	int have_addr = 0, have_id = 0, c, r;
 
 	memset(&h, 0, sizeof(h));
 	/* 0 makes GNU getopt start afresh, so the command can run twice. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:a:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:a:f:k:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -239,6 +251,17 @@ int iap_cmd_pack(int argc, char **argv)
 					optarg);
 			}
 			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case OPT_KEYID:
+			if (iap_parse_key_id(optarg, &key_id) < 0) {
+				return usage_error("bad key id '%s' (a nonzero "
+						   "32-bit number)",
+						   optarg);
+			}
+			have_id = 1;
+			break;
 		case 'h':
 			pack_usage(stdout);
 			return 0;
@@ -267,14 +290,33 @@ int iap_cmd_pack(int argc, char **argv)
 		return usage_error("a raw binary needs --addr (e.g. --addr "
 				   "0x08004000)");
 	}
+	if (keyfile && !have_id) {
+		return usage_error("--key needs --key-id N (the id the "
+				   "bootloader knows the key by)");
+	}
+	if (have_id && !keyfile) {
+		return usage_error("--key-id without --key KEY.pem");
+	}
+	if (keyfile && !strcmp(keyfile, out)) {
+		return usage_error("the output would replace the key '%s'",
+				   keyfile);
+	}
+	/* A bad key is found before any work, and no file is written. */
+	if (keyfile &&
+	    iap_key_load_private(keyfile, &key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
 
 	r = iap_blob_load(in, fmt, &blob, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
+		EVP_PKEY_free(key);
 		return 1;
 	}
 	if (!blob.addr_known && !have_addr) {
 		iap_blob_free(&blob);
+		EVP_PKEY_free(key);
 		return usage_error("%s is a raw binary: give its load address "
 				   "with --addr (e.g. --addr 0x08004000)",
 				   in);
@@ -284,6 +326,7 @@ int iap_cmd_pack(int argc, char **argv)
 			"%s: data starts at 0x%08x, but --addr says 0x%08x\n",
 			in, blob.addr, addr);
 		iap_blob_free(&blob);
+		EVP_PKEY_free(key);
 		return 1;
 	}
 	if (blob.addr_known) {
@@ -291,6 +334,10 @@ int iap_cmd_pack(int argc, char **argv)
 	}
 	r = iap_pack_payload(in, blob.data, blob.size, addr, "--addr", &h, err,
 			     sizeof(err));
+	if (r == 0 && key) {
+		r = iap_image_sign(&h, key, key_id, keyfile, err, sizeof(err));
+	}
+	EVP_PKEY_free(key);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		iap_blob_free(&blob);
