@@ -28,5 +28,12 @@ bench: build
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
+# libFuzzer targets (docs/FUZZING.md): FUZZ_SECONDS each, corpus and crash
+# files in $(BUILD)/fuzz-out/.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz
+fuzz: build
+	@bash tests/fuzz/run.sh long $(BUILD) $(FUZZ_SECONDS)
+
 clean:
 	@rm -rf $(BUILD)
