@@ -128,9 +128,9 @@ uint32_t sim_flash_wear(const struct sim_flash *f, uint32_t addr);
 
 enum sim_link_kind { SIM_LINK_PTY = 0, SIM_LINK_STDIO = 1 };
 
-#define SIM_LINK_PEND	 16384u /* bytes on their way to the device */
+#define SIM_LINK_PEND	 16384u	 /* bytes on their way to the device */
 #define SIM_LINK_RINGMAX 131072u /* largest device receive ring */
-#define SIM_LINK_TXQ	 8192u	/* bytes on their way to the host */
+#define SIM_LINK_TXQ	 8192u	 /* bytes on their way to the host */
 
 /*
  * The line between the host's serial port and the device's UART

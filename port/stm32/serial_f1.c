@@ -11,8 +11,8 @@
 #if IAP_CFG_RX_RING > 65535
 #error "IAP_CFG_RX_RING: one DMA channel counts at most 65535 bytes (CNDTR)"
 #endif
-#define F1_TX_PIN    9u
-#define F1_RX_PIN    10u
+#define F1_TX_PIN 9u
+#define F1_RX_PIN 10u
 
 /* Offset of the USART data register (RM0008 27.6.2). */
 #define F1_USART_DR (STM32_USART + 0x04u)

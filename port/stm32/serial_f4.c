@@ -71,10 +71,9 @@ int stm32_dma_rx_start(volatile uint8_t *ring, uint32_t size)
 	DMA_SxFCR(F4_RX_DMA_STREAM) = DMA_SxFCR_RESET; /* direct mode */
 	/* Peripheral to memory, bytes, memory increment, double buffer
 	 * (circular is implied). */
-	DMA_SxCR(F4_RX_DMA_STREAM) = DMA_SxCR_CHSEL(F4_RX_DMA_CH) |
-				     DMA_SxCR_PL_HIGH | DMA_SxCR_DBM |
-				     DMA_SxCR_MINC | DMA_SxCR_CIRC |
-				     DMA_SxCR_EN;
+	DMA_SxCR(F4_RX_DMA_STREAM) =
+		DMA_SxCR_CHSEL(F4_RX_DMA_CH) | DMA_SxCR_PL_HIGH | DMA_SxCR_DBM |
+		DMA_SxCR_MINC | DMA_SxCR_CIRC | DMA_SxCR_EN;
 	return (DMA_SxCR(F4_RX_DMA_STREAM) & DMA_SxCR_EN) ? 0 : IAP_ERR_NOTSUP;
 }
 
