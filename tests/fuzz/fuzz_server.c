@@ -294,6 +294,11 @@ static int request(struct rig *r, uint8_t cmd, const uint8_t *p, uint16_t len)
 	r->last_len = (size_t)n;
 	res = iap_server_input(&r->srv, r->frame, (size_t)n);
 	CHECK(res >= 0);
+	if (getenv("IAP_FUZZ_TRACE")) {
+		/* What a seed reaches: IAP_FUZZ_TRACE=1 fuzz_server SEED */
+		fprintf(stderr, "request 0x%02x len %u: answer %d\n", cmd,
+			(unsigned)len, r->host.status);
+	}
 	if (!(cmd & IAP_CMD_RESP) && len <= r->cfg.rx_cap) {
 		CHECK(r->host.answers == answers + 1);
 		CHECK(r->host.seq == r->seq);
