@@ -14,28 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "iap/iap_proto.h"
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 #define MAX_CAP 1100u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint32_t next_rand(uint32_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
 
 static void check_frame(const struct iap_dec *d, const uint8_t *line,
 			size_t end, uint16_t cap)
@@ -89,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(buf != NULL);
 	iap_dec_init(&d, buf, cap);
 	while (pos < len) {
-		size_t piece = 1 + next_rand(&rnd) % 300u;
+		size_t piece = 1 + fuzz_rand(&rnd) % 300u;
 		size_t used = (size_t)-1;
 		int r;
 

@@ -16,21 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
 #include "iap/iap_proto.h"
 #include "sim.h"
-
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_fit(const struct iap_image_hdr *h, const char *board,
 		      uint32_t loader)

@@ -22,23 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "iap/iap_err.h"
 #include "iap/iap_lzss.h"
 #include "iap/iap_sha256.h"
 #include "lzss_enc.h"
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 #define HARD_LIMIT (256u * 1024u)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct sink {
 	const struct iap_lzss_dec *d;
@@ -64,14 +54,6 @@ static int out_cb(void *ctx, const uint8_t *data, uint32_t n)
 	iap_sha256_update(&s->sha, data, n);
 	s->n += n;
 	return 0;
-}
-
-static uint32_t next_rand(uint32_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
 }
 
 struct result {
@@ -103,7 +85,7 @@ static void decode(const uint8_t *in, size_t len, uint32_t cap, uint32_t limit,
 	CHECK(iap_lzss_dec_init(&d, win, cap) == 0);
 	iap_lzss_dec_limit(&d, limit);
 	while (pos < len) {
-		size_t k = piece ? piece : 1 + next_rand(&rnd) % 97u;
+		size_t k = piece ? piece : 1 + fuzz_rand(&rnd) % 97u;
 		uint32_t before = s.n;
 		int r;
 

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
@@ -37,15 +38,6 @@
 #include "lzss_enc.h"
 #include "sim.h"
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 #define LOADER	  IAP_LOADER_VERSION(0, 1, 0)
 #define IMG_MAX	  6000u
 #define LZSS_BITS 10u
@@ -53,8 +45,6 @@
 #define SLOT_MAX  0x10000u
 #define RX_MAX	  1100u
 #define MAX_OPS	  64u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The flash the server gets: every program and erase checked. */
 struct guard {
