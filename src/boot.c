@@ -6,6 +6,33 @@
 
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
+#include "iap/iap_install.h"
+#include "iap/iap_rollback.h"
+
+/*
+ * Raise the anti-rollback record to a valid image's counter once it runs
+ * for good: at once on a single-slot or overwrite layout (the old image is
+ * gone), after it confirmed itself on a swap layout (until then a revert
+ * may bring the old one back). A failure leaves the record where it was:
+ * the next boot tries again.
+ */
+static void raise_record(const struct iap_flash *f, const struct iap_layout *l,
+			 const struct iap_image_hdr *h)
+{
+	struct iap_state st;
+
+	if (!IAP_CFG_TRUST || !l->rollback_size) {
+		return;
+	}
+	if (IAP_INSTALL_BUILT(IAP_INSTALL_SWAP) &&
+	    l->install == IAP_INSTALL_SWAP &&
+	    (iap_state_read(f, l, &st) != 0 ||
+	     st.image != IAP_IMAGE_CONFIRMED)) {
+		return;
+	}
+	(void)iap_rollback_raise(f, l->rollback_addr, l->rollback_size,
+				 h->security_counter);
+}
 
 int iap_boot_decide(const struct iap_flash *f, const struct iap_layout *l,
 		    uint32_t loader_version, int update_requested,
@@ -26,7 +53,18 @@ int iap_boot_decide(const struct iap_flash *f, const struct iap_layout *l,
 		return 0;
 	}
 	if (!err) {
-		err = iap_image_verify_slot(f, l, &out->hdr, loader_version,
+		/* Without IAP_TRUST_F_BOOT_SIG the signature was checked on
+		 * receipt and at install; the boot checks hash and counter. */
+		struct iap_layout lb;
+		const struct iap_layout *lv = l;
+
+		if (IAP_CFG_TRUST && l->trust &&
+		    !(l->trust->flags & IAP_TRUST_F_BOOT_SIG)) {
+			lb = *l;
+			lb.trust = 0;
+			lv = &lb;
+		}
+		err = iap_image_verify_slot(f, lv, &out->hdr, loader_version,
 					    scratch, scratch_size);
 	}
 	if (err) {
@@ -35,6 +73,7 @@ int iap_boot_decide(const struct iap_flash *f, const struct iap_layout *l,
 		return 0;
 	}
 	out->app_valid = 1;
+	raise_record(f, l, &out->hdr);
 	if (update_requested) {
 		out->reason = IAP_REASON_REQUESTED;
 		return 0;

@@ -53,6 +53,16 @@ const char *iap_strerror(int err)
 		return "image needs a newer bootloader";
 	case IAP_ERR_UNCONFIRMED:
 		return "new image did not confirm itself";
+	case IAP_ERR_UNSIGNED:
+		return "image not signed";
+	case IAP_ERR_KEY:
+		return "signed with an unknown key";
+	case IAP_ERR_REVOKED:
+		return "signed with a revoked key";
+	case IAP_ERR_SIGNATURE:
+		return "signature invalid";
+	case IAP_ERR_ROLLBACK:
+		return "security counter below the record (rollback)";
 	default:
 		return "unknown error";
 	}

@@ -64,7 +64,7 @@ static int swap_ok(const struct iap_layout *l, const struct iap_flash *f)
 
 int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f)
 {
-	const uint32_t r[7][2] = {
+	const uint32_t r[8][2] = {
 		{l->boot_addr, l->boot_size},
 		{l->meta_addr, l->meta_size},
 		{l->app_addr, l->app_size},
@@ -72,10 +72,14 @@ int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f)
 		{l->stage_meta_addr, l->stage_meta_size},
 		{l->scratch_addr, l->scratch_size},
 		{l->journal_addr, l->journal_size},
+		{l->rollback_addr, l->rollback_size},
 	};
 
 	if (iap_flash_check_geometry(f) != 0) {
 		return IAP_ERR_INVAL;
+	}
+	if (!IAP_CFG_TRUST && (l->trust || l->rollback_size)) {
+		return IAP_ERR_INVAL; /* asks for what this core lacks */
 	}
 	if (l->boot_addr != iap_flash_base(f) ||
 	    l->meta_size < IAP_META_MIN_SIZE || l->ram_size == 0 ||
@@ -92,7 +96,7 @@ int iap_layout_check(const struct iap_layout *l, const struct iap_flash *f)
 	    (l->scratch_size == 0 || l->journal_size == 0 || !swap_ok(l, f))) {
 		return IAP_ERR_INVAL;
 	}
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		/* boot, meta and app always; the stage regions when set. */
 		if ((i < 3 || r[i][1]) && !region_ok(f, r[i][0], r[i][1])) {
 			return IAP_ERR_INVAL;

@@ -208,6 +208,11 @@ size_t iap_info_encode(const struct iap_info *in, uint8_t *out)
 	out[0] = in->window;
 	out[1] = in->lzss_bits;
 	iap_put_le32(&out[4], in->rx_ring);
+	out += IAP_INFO_EXT2_SIZE;
+	out[0] = in->trust;
+	out[1] = in->key_count;
+	iap_put_le32(&out[4], in->rollback);
+	iap_put_le32(&out[8], in->app_counter);
 	return IAP_INFO_SIZE;
 }
 
@@ -262,12 +267,20 @@ int iap_info_decode(const uint8_t *in, size_t len, struct iap_info *out)
 	out->boots_left = in[14];
 	out->stage_role = in[15];
 	out->stage_ver_build = iap_get_le32(&in[16]);
-	if (len < IAP_INFO_SIZE) {
+	if (len < IAP_INFO_EXT3_OFF) {
 		return 0; /* a v1 device */
 	}
 	in += IAP_INFO_EXT_SIZE;
 	out->window = in[0];
 	out->lzss_bits = in[1];
 	out->rx_ring = iap_get_le32(&in[4]);
+	if (len < IAP_INFO_SIZE) {
+		return 0; /* a device from before signatures */
+	}
+	in += IAP_INFO_EXT2_SIZE;
+	out->trust = in[0];
+	out->key_count = in[1];
+	out->rollback = iap_get_le32(&in[4]);
+	out->app_counter = iap_get_le32(&in[8]);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "iap/iap_err.h"
+#include "iap/iap_rollback.h"
 #include "iap/iap_server.h"
 #include "iap/iap_sha256.h"
 
@@ -193,6 +194,38 @@ static uint8_t window(const struct iap_server_cfg *c)
 	return (uint8_t)(w > IAP_WINDOW_MAX ? IAP_WINDOW_MAX : w);
 }
 
+/* What the device trusts, and its anti-rollback record. */
+static void trust_info(struct iap_server *s, struct iap_info *in)
+{
+	const struct iap_layout *l = s->cfg.layout;
+	const struct iap_trust *t = l->trust;
+
+	if (!IAP_CFG_TRUST) {
+		return; /* the layout check refused a trust or a record */
+	}
+	if (t) {
+		in->trust = IAP_TRUST_INFO_SIGNED;
+		if (t->flags & IAP_TRUST_F_BOOT_SIG) {
+			in->trust |= IAP_TRUST_INFO_BOOT_SIG;
+		}
+		for (uint32_t i = 0; i < t->key_count; i++) {
+			if (t->keys[i].flags & IAP_PUBKEY_F_SAMPLE) {
+				in->trust |= IAP_TRUST_INFO_SAMPLE;
+			}
+		}
+		in->key_count =
+			(uint8_t)(t->key_count > 255u ? 255u : t->key_count);
+	}
+	if (IAP_CFG_TRUST && l->rollback_size) {
+		in->trust |= IAP_TRUST_INFO_ROLLBACK;
+		(void)iap_rollback_read(s->cfg.flash, l->rollback_addr,
+					l->rollback_size, &in->rollback);
+	}
+	if (s->app_valid) {
+		in->app_counter = s->app.security_counter;
+	}
+}
+
 static int cmd_info(struct iap_server *s)
 {
 	const struct iap_layout *l = s->cfg.layout;
@@ -238,6 +271,7 @@ static int cmd_info(struct iap_server *s)
 		in.window = window(&s->cfg);
 		in.rx_ring = s->cfg.rx_ring;
 	}
+	trust_info(s, &in);
 	in.stage_meta_addr = l->stage_meta_addr;
 	in.install = (uint8_t)l->install;
 	in.boot_event = s->last_boot.event;

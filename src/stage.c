@@ -97,8 +97,12 @@ int iap_stage_open_at(struct iap_stage_writer *w, const struct iap_flash *f,
 {
 	uint32_t slot_addr =
 		slot == IAP_SLOT_STAGE ? l->stage_addr : l->app_addr;
-	int err = resume_ok(f, slot_addr, h, from);
+	/* Lower than the record: refused before anything is erased. */
+	int err = iap_image_check_counter(f, l, h);
 
+	if (!err) {
+		err = resume_ok(f, slot_addr, h, from);
+	}
 	if (err) {
 		return err; /* nothing erased, w as it was */
 	}

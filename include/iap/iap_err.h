@@ -35,8 +35,13 @@ enum iap_err {
 	IAP_ERR_TIMEDOUT = -110, /* no answer in time */
 	IAP_ERR_CANCELED = -125, /* power cut (simulator) or aborted */
 	IAP_ERR_BOARD = -126,	 /* image built for another board */
-	IAP_ERR_OLDLOADER = -127,  /* image needs a newer bootloader */
-	IAP_ERR_UNCONFIRMED = -128 /* test image not confirmed: reverted */
+	IAP_ERR_OLDLOADER = -127,   /* image needs a newer bootloader */
+	IAP_ERR_UNCONFIRMED = -128, /* test image not confirmed: reverted */
+	IAP_ERR_UNSIGNED = -129,    /* signature required, image unsigned */
+	IAP_ERR_KEY = -130,	    /* signed with a key the loader lacks */
+	IAP_ERR_REVOKED = -131,	    /* signed with a revoked key */
+	IAP_ERR_SIGNATURE = -132,   /* signature does not verify */
+	IAP_ERR_ROLLBACK = -133	    /* security counter below the record */
 };
 
 /**

@@ -99,15 +99,36 @@ int iap_image_hdr_decode(const uint8_t in[IAP_IMAGE_HDR_SIZE],
 			 struct iap_image_hdr *h);
 
 /**
+ * iap_image_check_sig() - the header's signature against a trust (NULL: an
+ * open device, always 0): unsigned (IAP_ERR_UNSIGNED), a signature type
+ * other than Ed25519 (IAP_ERR_NOTSUP), a key id not in the table
+ * (IAP_ERR_KEY) or revoked there (IAP_ERR_REVOKED), a signature that does
+ * not verify over the first IAP_IMAGE_SIGNED_SIZE bytes of the header's
+ * encoding (IAP_ERR_SIGNATURE). Returns 0 or that error.
+ */
+int iap_image_check_sig(const struct iap_image_hdr *h,
+			const struct iap_trust *t);
+
+/**
  * iap_image_check_fit() - what the header alone says against a layout:
- * size 0 (IAP_ERR_BADMSG), size over app_size (IAP_ERR_FBIG), load_addr !=
- * app_addr (IAP_ERR_RANGE), board id (IAP_ERR_BOARD), minimum bootloader
- * version (IAP_ERR_OLDLOADER), a signature this loader cannot check
+ * first its signature when the layout has a trust (iap_image_check_sig()),
+ * then size 0 (IAP_ERR_BADMSG), size over app_size (IAP_ERR_FBIG),
+ * load_addr != app_addr (IAP_ERR_RANGE), board id (IAP_ERR_BOARD), minimum
+ * bootloader version (IAP_ERR_OLDLOADER), an unknown signature type
  * (IAP_ERR_NOTSUP). Nothing is read from flash. Returns 0 or the first
  * failure.
  */
 int iap_image_check_fit(const struct iap_image_hdr *h,
 			const struct iap_layout *l, uint32_t loader_version);
+
+/**
+ * iap_image_check_counter() - the header's security counter against the
+ * layout's anti-rollback record (none: 0). Returns 0, IAP_ERR_ROLLBACK
+ * when the counter is below the record, or the flash error.
+ */
+int iap_image_check_counter(const struct iap_flash *f,
+			    const struct iap_layout *l,
+			    const struct iap_image_hdr *h);
 
 /**
  * iap_image_check_vectors() - the first two words of an image: initial SP
@@ -146,8 +167,9 @@ int iap_image_write_record(const struct iap_flash *f, uint32_t addr,
 /**
  * iap_image_verify_at() - the full check of an image stored at addr (the
  * app slot, or the stage slot for an image that will run from the app
- * slot): header fits the layout, vector table bootable, SHA-256 of the
- * bytes at addr equals the header's. buf is scratch (>= 16 bytes).
+ * slot): header fits the layout (signature included), security counter
+ * not below the record, vector table bootable, SHA-256 of the bytes at
+ * addr equals the header's. buf is scratch (>= 16 bytes).
  * Returns 0 or the first failure.
  */
 int iap_image_verify_at(const struct iap_flash *f, const struct iap_layout *l,

@@ -15,6 +15,9 @@
  *           the app and stage slots; holds one sector during a swap step.
  *   journal : swap install only: the copies of both headers and the step
  *           flags of the swap in progress (iap_install.h).
+ *   rollback : optional (0 size = none): the anti-rollback record, the
+ *           highest security counter of a confirmed image (iap_rollback.h);
+ *           two sectors or more, so that it never needs erasing in place.
  *
  * Every region starts and ends on a sector boundary (checked by
  * iap_layout_check()), so erasing one never touches another.
@@ -25,6 +28,7 @@
 #include <stdint.h>
 
 #include "iap_flash.h"
+#include "iap_trust.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,9 +68,12 @@ struct iap_layout {
 	uint32_t journal_addr, journal_size; /* swap only */
 	uint32_t test_boots; /* swap: boots a new image gets to confirm
 			      * itself, 1..IAP_TEST_BOOTS_MAX (0 means 1) */
-	uint32_t ram2_addr, ram2_size; /* a second RAM the initial stack
-					* pointer may be in (the F4's CCM
-					* RAM); size 0: none */
+	uint32_t ram2_addr, ram2_size;	       /* a second RAM the initial stack
+						* pointer may be in (the F4's CCM
+						* RAM); size 0: none */
+	uint32_t rollback_addr, rollback_size; /* size 0: no record */
+	/* Keys and signature policy; NULL: an open device (iap_trust.h). */
+	const struct iap_trust *trust;
 };
 
 /*

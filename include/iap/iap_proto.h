@@ -84,7 +84,9 @@ enum iap_cmd {
 #define IAP_INFO_EXT_SIZE    20u
 #define IAP_INFO_EXT2_OFF    (IAP_INFO_EXT_OFF + IAP_INFO_EXT_SIZE)
 #define IAP_INFO_EXT2_SIZE   8u
-#define IAP_INFO_SIZE	     (IAP_INFO_EXT2_OFF + IAP_INFO_EXT2_SIZE)
+#define IAP_INFO_EXT3_OFF    (IAP_INFO_EXT2_OFF + IAP_INFO_EXT2_SIZE)
+#define IAP_INFO_EXT3_SIZE   12u
+#define IAP_INFO_SIZE	     (IAP_INFO_EXT3_OFF + IAP_INFO_EXT3_SIZE)
 
 /*
  * Protocol v2 (docs/PROTOCOL.md): START flags byte (request offset 1; 0 in
@@ -189,6 +191,11 @@ struct iap_info {
 	uint8_t window;	   /* WRITE frames the host may keep in flight */
 	uint8_t lzss_bits; /* log2 of the LZSS window it takes (0: none) */
 	uint32_t rx_ring;  /* bytes the device buffers while flash is busy */
+	/* Appended with signatures (0 from an older device): */
+	uint8_t trust;	      /* IAP_TRUST_INFO_* (iap_trust.h) */
+	uint8_t key_count;    /* keys in its table, revoked ones included */
+	uint32_t rollback;    /* its anti-rollback record */
+	uint32_t app_counter; /* security counter of the installed image */
 };
 
 /** Serialise an INFO body; returns the number of bytes (IAP_INFO_SIZE). */

@@ -319,6 +319,90 @@ static const struct sim_board boards[] = {
 		.erase_us_per_kib = 6700,
 		.erase_us_base = 143000,
 	},
+	{
+		/* As the bluepill-secure firmware: 24 KiB for the bootloader
+		 * with signatures, 24 + 1 + 2 (anti-rollback record) + 48 + 1
+		 * (scratch: the app slot's move sector) + 1 + 48 + 2
+		 * (journal) KiB, 1 KiB unused. */
+		.name = "f103cb-secure",
+		.desc = "STM32F103CB, 128 KiB, 1 KiB pages, staging slot "
+			"(swap install with revert, by moving), anti-rollback "
+			"record",
+		.regions = f103cb_regions,
+		.region_count = 1,
+		.write_size = 2,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x6000u,
+				.meta_addr = 0x08006000u,
+				.meta_size = 0x400u,
+				.rollback_addr = 0x08006400u,
+				.rollback_size = 0x800u,
+				.board_id = 0x0103CB00u,
+				.app_addr = 0x08006C00u,
+				.app_size = 0xC000u,
+				.scratch_addr = 0x08012C00u,
+				.scratch_size = 0x400u,
+				.stage_meta_addr = 0x08013000u,
+				.stage_meta_size = 0x400u,
+				.stage_addr = 0x08013400u,
+				.stage_size = 0xC000u,
+				.journal_addr = 0x0801F400u,
+				.journal_size = 0x800u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 20 * KIB,
+				.install = IAP_INSTALL_SWAP,
+				.test_boots = 1,
+			},
+		.max_payload = 1024 + 4,
+		.rx_ring = 4096,
+		.prog_unit_us = 53,
+		.erase_us_per_kib = 20000,
+		.erase_us_base = 0,
+	},
+	{
+		/* Sectors: 0-1 boot, 2 meta, 3 stage meta, 4 journal, 5-6
+		 * app, 7 scratch (the app slot's move sector), 8-9 stage,
+		 * 10-11 anti-rollback record. */
+		.name = "f407vg-secure",
+		.desc = "STM32F407VG, 1 MiB, sectors 4x16K 1x64K 7x128K, "
+			"staging slot (swap install with revert, by moving), "
+			"anti-rollback record",
+		.regions = f407vg_regions,
+		.region_count = 3,
+		.write_size = 4,
+		.layout =
+			{
+				.boot_addr = 0x08000000u,
+				.boot_size = 0x8000u,
+				.meta_addr = 0x08008000u,
+				.meta_size = 0x4000u,
+				.stage_meta_addr = 0x0800C000u,
+				.stage_meta_size = 0x4000u,
+				.journal_addr = 0x08010000u,
+				.journal_size = 0x10000u,
+				.app_addr = 0x08020000u,
+				.app_size = 0x40000u,
+				.scratch_addr = 0x08060000u,
+				.scratch_size = 0x20000u,
+				.stage_addr = 0x08080000u,
+				.stage_size = 0x40000u,
+				.rollback_addr = 0x080C0000u,
+				.rollback_size = 0x40000u,
+				.ram_addr = 0x20000000u,
+				.ram_size = 128 * KIB,
+				.ram2_addr = 0x10000000u,
+				.ram2_size = 64 * KIB,
+				.install = IAP_INSTALL_SWAP,
+				.test_boots = 1,
+			},
+		.max_payload = 4096 + 4,
+		.rx_ring = 96 * KIB,
+		.prog_unit_us = 16,
+		.erase_us_per_kib = 6700,
+		.erase_us_base = 143000,
+	},
 };
 
 const struct sim_board *sim_board_find(const char *name)

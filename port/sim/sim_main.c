@@ -14,7 +14,9 @@
 
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
+#include "iap/iap_keys.h"
 #include "iap/iap_proto.h"
+#include "iap/iap_rollback.h"
 #include "iap/iap_server.h"
 #include "sim.h"
 
@@ -27,6 +29,8 @@
 #define SCRATCH_LEN 1024u
 #define RX_CHUNK    64u /* as the STM32 port takes bytes from its ring */
 #define LINGER_MS   1000
+
+#define SIM_KEYS_MAX 16
 
 struct opts {
 	const char *board;
@@ -53,6 +57,10 @@ struct opts {
 	int confirm;
 	int list_boards;
 	int quiet;
+	/* Signatures: the key table and policy (--trust-key ...) */
+	struct iap_pubkey keys[SIM_KEYS_MAX];
+	uint32_t nkeys;
+	uint32_t trust_flags;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -160,6 +168,17 @@ static void usage(FILE *out)
 	      "itself\n"
 	      "                        (swap boards: an image on trial stays)"
 	      "\n"
+	      "      --trust-key ID:HEX  require signed images; accept key id "
+	      "ID"
+	      "\n"
+	      "                        with this raw Ed25519 public key (64 hex"
+	      "\n"
+	      "                        digits, as iap export-key prints it); "
+	      "repeat\n"
+	      "      --trust-sample    the same with the sample key (id 1, "
+	      "keys/)\n"
+	      "      --revoke ID       refuse images signed with key id ID\n"
+	      "      --boot-sig        check the signature at every boot too\n"
 	      "  -l, --list-boards     list the boards and exit\n"
 	      "  -q, --quiet           print only the pty line and errors\n"
 	      "  -h, --help            this text\n"
@@ -250,6 +269,10 @@ enum {
 	OPT_ANNOUNCE,
 	OPT_MAX_BAUD,
 	OPT_LINE_MAX,
+	OPT_TRUST_KEY,
+	OPT_TRUST_SAMPLE,
+	OPT_REVOKE,
+	OPT_BOOT_SIG,
 };
 
 static const struct option long_opts[] = {
@@ -276,11 +299,70 @@ static const struct option long_opts[] = {
 	{"announce-ring", required_argument, NULL, OPT_ANNOUNCE},
 	{"max-baud", required_argument, NULL, OPT_MAX_BAUD},
 	{"line-max-baud", required_argument, NULL, OPT_LINE_MAX},
+	{"trust-key", required_argument, NULL, OPT_TRUST_KEY},
+	{"trust-sample", no_argument, NULL, OPT_TRUST_SAMPLE},
+	{"revoke", required_argument, NULL, OPT_REVOKE},
+	{"boot-sig", no_argument, NULL, OPT_BOOT_SIG},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* One more key table entry: ID:HEX (64 hex digits), or a revoked ID. */
+static int add_key(struct opts *o, const char *arg, uint32_t flags)
+{
+	struct iap_pubkey *k = &o->keys[o->nkeys];
+	const char *hex = NULL;
+	char *end;
+	unsigned long id;
+
+	errno = 0;
+	id = strtoul(arg, &end, 0);
+	if (errno || end == arg || id == 0 || id > 0xFFFFFFFFul) {
+		return -1;
+	}
+	if (flags & IAP_PUBKEY_F_REVOKED) {
+		if (*end) {
+			return -1;
+		}
+	} else {
+		if (*end != ':' || strlen(end + 1) != 2u * IAP_PUBKEY_SIZE) {
+			return -1;
+		}
+		hex = end + 1;
+	}
+	if (o->nkeys == SIM_KEYS_MAX) {
+		return -1;
+	}
+	memset(k, 0, sizeof(*k));
+	k->key_id = (uint32_t)id;
+	k->flags = flags;
+	for (uint32_t i = 0; hex && i < IAP_PUBKEY_SIZE; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			return -1;
+		}
+		k->key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	o->nkeys++;
+	return 0;
+}
 
 /* Returns 0, or an exit code: EXIT_USAGE, or -1 for --help. */
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -382,6 +464,36 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PROTO:
 			bad = parse_u32(optarg, &o->proto) ||
 			      (o->proto != 1u && o->proto != 2u);
+			break;
+		case OPT_TRUST_KEY:
+			if (add_key(o, optarg, 0) != 0) {
+				fprintf(stderr,
+					"iap-sim: --trust-key is ID:HEX (a "
+					"nonzero id, 64 hex digits), at most "
+					"%d: %s\n",
+					SIM_KEYS_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_REVOKE:
+			if (add_key(o, optarg, IAP_PUBKEY_F_REVOKED) != 0) {
+				fprintf(stderr,
+					"iap-sim: --revoke takes a nonzero key "
+					"id: %s\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_TRUST_SAMPLE:
+			for (unsigned i = 0; i < iap_key_count; i++) {
+				if (o->nkeys == SIM_KEYS_MAX) {
+					return EXIT_USAGE;
+				}
+				o->keys[o->nkeys++] = iap_keys[i];
+			}
+			break;
+		case OPT_BOOT_SIG:
+			o->trust_flags |= IAP_TRUST_F_BOOT_SIG;
 			break;
 		case 'l':
 			o->list_boards = 1;
@@ -509,6 +621,42 @@ static void report_boot(const struct iap_loader *ld, const struct sim_flash *f)
 	    f->busy_us / 1000u);
 }
 
+/* What the device trusts, said at start-up as the firmware does. */
+static void report_trust(const struct iap_layout *l)
+{
+	if (l->trust) {
+		uint32_t n = 0, sample = 0;
+
+		for (uint32_t i = 0; i < l->trust->key_count; i++) {
+			n += !(l->trust->keys[i].flags & IAP_PUBKEY_F_REVOKED);
+			sample |= l->trust->keys[i].flags & IAP_PUBKEY_F_SAMPLE;
+		}
+		say(0,
+		    "signatures required: %" PRIu32 " key(s), %" PRIu32
+		    " revoked; signature checked on receipt, at install%s",
+		    n, l->trust->key_count - n,
+		    l->trust->flags & IAP_TRUST_F_BOOT_SIG
+			    ? " and at every boot"
+			    : "");
+		if (sample) {
+			say(1, "WARNING: the key table holds the public SAMPLE "
+			       "key: anyone can sign for this device");
+		}
+	}
+}
+
+/* The anti-rollback record, after the boot decision may have raised it. */
+static void report_rollback(const struct iap_layout *l, struct sim_flash *f)
+{
+	uint32_t rec = 0;
+
+	if (l->rollback_size &&
+	    iap_rollback_read(&f->ops, l->rollback_addr, l->rollback_size,
+			      &rec) == 0) {
+		say(0, "anti-rollback record: security counter %" PRIu32, rec);
+	}
+}
+
 /* The application's side on a swap board: on trial, and confirming. */
 static int app_runs(const struct opts *o, struct sim_flash *f)
 {
@@ -622,6 +770,7 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 
 	r = iap_loader_start(&ld, &cfg, o->request_update, sim_now_ms());
 	report_record(&ld.record);
+	report_rollback(&f->board->layout, f);
 	rec0 = ld.record;
 	while (r == IAP_LOADER_RUN) {
 		int n;
@@ -673,6 +822,8 @@ static int run(const struct opts *o, struct sim_flash *f, struct sim_link *l)
 int main(int argc, char **argv)
 {
 	const struct sim_board *board;
+	struct sim_board bcopy;
+	struct iap_trust trust;
 	struct sim_flash flash;
 	static struct sim_link link; /* large: the line's queues */
 	struct opts o;
@@ -699,6 +850,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iap-sim: unknown board %s (--list-boards)\n",
 			o.board);
 		return EXIT_USAGE;
+	}
+	if (o.nkeys) {
+		/* The same board with a key table: signatures required. */
+		bcopy = *board;
+		trust.keys = o.keys;
+		trust.key_count = o.nkeys;
+		trust.flags = o.trust_flags;
+		bcopy.layout.trust = &trust;
+		board = &bcopy;
 	}
 	if (board->max_payload > SIM_MAX_PAYLOAD) {
 		fprintf(stderr, "iap-sim: board %s: payload too large\n",
@@ -737,6 +897,7 @@ int main(int argc, char **argv)
 	flash.busy_hook = sim_link_busy;
 	flash.busy_ctx = &link;
 	say(0, "board %s (%s), flash %s", board->name, board->desc, o.flash);
+	report_trust(&board->layout);
 	if (!o.stdio) {
 		say(1, "pty %s", link.path);
 	}

@@ -520,14 +520,14 @@ static void test_merge_app_refused(void **state)
 		       "f103c8");
 	expect_in(err_text, "0x20010000");
 
-	/* A signature this bootloader cannot check. */
+	/* A signature type no bootloader knows. */
 	assert_int_equal(iap_file_load(tp("ram.iap"), &h, &p, err, sizeof(err)),
 			 0);
-	h.sig_type = 1;
+	h.sig_type = 2;
 	assert_int_equal(iap_file_save(tp("sig.iap"), &h, p, err, sizeof(err)),
 			 0);
 	free(p);
-	EXPECT_REFUSED("signed image", "--boot", tp("boot.bin"), "--app",
+	EXPECT_REFUSED("unknown signature type 2", "--boot", tp("boot.bin"), "--app",
 		       tp("sig.iap"), "--layout", "f103c8");
 
 	EXPECT_REFUSED("nothere.iap: cannot open", "--boot", tp("boot.bin"),

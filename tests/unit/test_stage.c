@@ -223,7 +223,7 @@ static void test_hostile_headers_refused_before_erase(void **state)
 	bad.min_loader = IAP_LOADER_VERSION(200, 0, 0);
 	assert_int_equal(begin(&r, &bad), IAP_ERR_OLDLOADER);
 	bad = h;
-	bad.sig_type = 1;
+	bad.sig_type = 2;
 	assert_int_equal(begin(&r, &bad), IAP_ERR_NOTSUP);
 	bad = h;
 	bad.flags = 0x80000000u;

@@ -94,6 +94,7 @@ void iap_dev_print(const struct iap_info *in)
 	       in->max_payload, inst, trial,
 	       in->state == IAP_STATE_RECEIVING ? " (update interrupted)" : "");
 	if (!(in->caps & IAP_CAP_STAGE)) {
+		iap_dev_print_trust(in, "        ");
 		return;
 	}
 	fmt_size(slot, sizeof(slot), in->stage_size);
@@ -111,6 +112,28 @@ void iap_dev_print(const struct iap_info *in)
 	       stage_str(in), iap_dev_boot_event_str(in->boot_event),
 	       in->boot_err ? ": " : "",
 	       in->boot_err ? iap_strerror(in->boot_err) : "");
+	iap_dev_print_trust(in, "        ");
+}
+
+void iap_dev_print_trust(const struct iap_info *in, const char *indent)
+{
+	if (in->trust & IAP_TRUST_INFO_SIGNED) {
+		printf("%ssignatures required (Ed25519, %u key id(s)%s%s), "
+		       "checked on receipt, at install%s\n",
+		       indent, (unsigned)in->key_count,
+		       in->trust & IAP_TRUST_INFO_SAMPLE ? ", the SAMPLE key"
+							 : "",
+		       in->trust & IAP_TRUST_INFO_SAMPLE ? " among them" : "",
+		       in->trust & IAP_TRUST_INFO_BOOT_SIG
+			       ? " and at every boot"
+			       : "");
+	}
+	if (in->trust & IAP_TRUST_INFO_ROLLBACK) {
+		printf("%santi-rollback record: security counter %lu "
+		       "(installed image: %lu)\n",
+		       indent, (unsigned long)in->rollback,
+		       (unsigned long)in->app_counter);
+	}
 }
 
 /* The geometry the transfer depends on; no --force skips these. */
@@ -132,6 +155,14 @@ int iap_dev_check(const char *me, const struct iap_info *in)
 			"(max frame %u, write size %lu)\n",
 			me, in->max_payload, (unsigned long)in->write_size);
 		return -1;
+	}
+	if (in->trust & IAP_TRUST_INFO_SAMPLE) {
+		fprintf(stderr,
+			"%s: warning: the device trusts the public SAMPLE key "
+			"(keys/sample.pem): anyone can sign images for it; "
+			"build its bootloader with your own keys "
+			"(docs/SIGNING.md)\n",
+			me);
 	}
 	return 0;
 }

@@ -25,6 +25,13 @@ void iap_fmt_loader(char *buf, size_t len, uint32_t v);
 /** The device's INFO as the lines iap flash prints before an update. */
 void iap_dev_print(const struct iap_info *in);
 
+/**
+ * iap_dev_print_trust() - what the device requires of signatures and its
+ * anti-rollback record, a line each after indent; nothing for an open
+ * device.
+ */
+void iap_dev_print_trust(const struct iap_info *in, const char *indent);
+
 /** What the last boot did, in words ("reverted to the previous image"). */
 const char *iap_dev_boot_event_str(uint8_t ev);
 

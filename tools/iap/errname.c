@@ -51,6 +51,16 @@ const char *iap_err_name(int err)
 		return "IAP_ERR_OLDLOADER";
 	case IAP_ERR_UNCONFIRMED:
 		return "IAP_ERR_UNCONFIRMED";
+	case IAP_ERR_UNSIGNED:
+		return "IAP_ERR_UNSIGNED";
+	case IAP_ERR_KEY:
+		return "IAP_ERR_KEY";
+	case IAP_ERR_REVOKED:
+		return "IAP_ERR_REVOKED";
+	case IAP_ERR_SIGNATURE:
+		return "IAP_ERR_SIGNATURE";
+	case IAP_ERR_ROLLBACK:
+		return "IAP_ERR_ROLLBACK";
 	default:
 		return "IAP_ERR_UNKNOWN";
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "iap/iap_err.h"
+#include "iap/iap_keys.h"
 #include "iap_cli.h"
 #include "sigkey.h"
 
@@ -17,7 +18,7 @@ static void export_usage(FILE *out)
 	fprintf(out,
 		"usage: iap export-key --pub KEY.pub.pem --key-id N [--pub ... "
 		"--key-id N]\n"
-		"                      -o iap_keys.c\n"
+		"                      [--revoke N ...] -o iap_keys.c\n"
 		"\n"
 		"Write the public keys the bootloader accepts signatures from "
 		"as a C\n"
@@ -32,6 +33,9 @@ static void export_usage(FILE *out)
 		"several keys\n"
 		"      --key-id N      the id of the --pub before it: nonzero, "
 		"unique\n"
+		"      --revoke N      refuse images signed with key id N "
+		"(IAP_ERR_REVOKED);\n"
+		"                      the id is never given to another key\n"
 		"  -o, --output FILE   the C file to write (required)\n"
 		"  -h, --help          show this text\n"
 		"\n"
@@ -43,8 +47,9 @@ static void export_usage(FILE *out)
 #define usage_error(...) iap_usage_error("export-key", __VA_ARGS__)
 
 struct expkey {
-	const char *path;
+	const char *path; /* NULL: a revoked id */
 	uint32_t key_id;
+	uint32_t flags; /* IAP_PUBKEY_F_* */
 	uint8_t raw[32];
 };
 
@@ -77,8 +82,20 @@ static void emit(FILE *f, const struct expkey *keys, unsigned n)
 		   "const struct iap_pubkey iap_keys[] = {\n");
 	for (unsigned i = 0; i < n; i++) {
 		fprintf(f, "\t/* key id %u: ", keys[i].key_id);
-		put_comment_text(f, keys[i].path);
-		fprintf(f, " */\n\t{0x%08xu,\n\t {", keys[i].key_id);
+		if (keys[i].path) {
+			put_comment_text(f, keys[i].path);
+		} else {
+			fputs("revoked", f);
+		}
+		if (keys[i].flags & IAP_PUBKEY_F_SAMPLE) {
+			fputs(" (the SAMPLE key: development only)", f);
+		}
+		fprintf(f, " */\n\t{0x%08xu,\n\t %s,\n\t {", keys[i].key_id,
+			keys[i].flags & IAP_PUBKEY_F_REVOKED
+				? "IAP_PUBKEY_F_REVOKED"
+			: keys[i].flags & IAP_PUBKEY_F_SAMPLE
+				? "IAP_PUBKEY_F_SAMPLE"
+				: "0");
 		for (unsigned j = 0; j < 32; j++) {
 			fprintf(f, "0x%02x%s", keys[i].raw[j],
 				j == 31	       ? ""
@@ -100,6 +117,9 @@ static int export_keys(const char *out, struct expkey *keys, unsigned n)
 	int r;
 
 	for (unsigned i = 0; i < n; i++) {
+		if (!keys[i].path) {
+			continue; /* revoked: no key bytes */
+		}
 		if (iap_key_load_public(keys[i].path, &key, err, sizeof(err)) <
 		    0) {
 			fprintf(stderr, "%s\n", err);
@@ -112,8 +132,17 @@ static int export_keys(const char *out, struct expkey *keys, unsigned n)
 				keys[i].path);
 			return 1;
 		}
+		if (!memcmp(keys[i].raw, iap_sample_pubkey, 32)) {
+			keys[i].flags |= IAP_PUBKEY_F_SAMPLE;
+			fprintf(stderr,
+				"warning: %s is the public SAMPLE key "
+				"(keys/sample.pem): anyone can sign for a "
+				"bootloader that holds it\n",
+				keys[i].path);
+		}
 		for (unsigned j = 0; j < i; j++) {
-			if (!memcmp(keys[j].raw, keys[i].raw, 32)) {
+			if (keys[j].path &&
+			    !memcmp(keys[j].raw, keys[i].raw, 32)) {
 				fprintf(stderr,
 					"%s: the same key as %s (key id %u): "
 					"one key, one id\n",
@@ -144,21 +173,49 @@ static int export_keys(const char *out, struct expkey *keys, unsigned n)
 	printf("%s: %u key%s\n", out, n, n == 1 ? "" : "s");
 	for (unsigned i = 0; i < n; i++) {
 		printf("  key id %-10u ", keys[i].key_id);
+		if (!keys[i].path) {
+			printf("revoked\n");
+			continue;
+		}
 		for (unsigned j = 0; j < 32; j++) {
 			printf("%02x", keys[i].raw[j]);
 		}
-		printf("  %s\n", keys[i].path);
+		printf("  %s%s\n", keys[i].path,
+		       keys[i].flags & IAP_PUBKEY_F_SAMPLE ? " (SAMPLE key)"
+							   : "");
 	}
 	return 0;
 }
 
-enum { OPT_KEYID = 256 };
+enum { OPT_KEYID = 256, OPT_REVOKE };
+
+static int id_taken_by_key(const struct expkey *keys, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (keys[i].path) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A key id not yet in keys[0..n) (the last entry, being named, excepted). */
+static int id_taken(const struct expkey *keys, unsigned n, uint32_t id)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (keys[i].key_id == id) {
+			return 1;
+		}
+	}
+	return 0;
+}
 
 int iap_cmd_export_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"pub", required_argument, NULL, 'p'},
 		{"key-id", required_argument, NULL, OPT_KEYID},
+		{"revoke", required_argument, NULL, OPT_REVOKE},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -184,7 +241,8 @@ int iap_cmd_export_key(int argc, char **argv)
 			keys[n++].path = optarg;
 			break;
 		case OPT_KEYID:
-			if (n == 0 || keys[n - 1].key_id != 0) {
+			if (n == 0 || keys[n - 1].key_id != 0 ||
+			    !keys[n - 1].path) {
 				return usage_error("--key-id %s must follow "
 						   "the --pub it names",
 						   optarg);
@@ -194,16 +252,30 @@ int iap_cmd_export_key(int argc, char **argv)
 						   "32-bit number)",
 						   optarg);
 			}
-			for (unsigned i = 0; i + 1 < n; i++) {
-				if (keys[i].key_id == id) {
-					return usage_error(
-						"key id %u given twice (%s and "
-						"%s)",
-						id, keys[i].path,
-						keys[n - 1].path);
-				}
+			if (id_taken(keys, n - 1, id)) {
+				return usage_error("key id %u given twice", id);
 			}
 			keys[n - 1].key_id = id;
+			break;
+		case OPT_REVOKE:
+			if (n > 0 && keys[n - 1].key_id == 0) {
+				return usage_error("%s has no --key-id",
+						   keys[n - 1].path);
+			}
+			if (n == IAP_KEYS_MAX) {
+				return usage_error("more than %u keys",
+						   IAP_KEYS_MAX);
+			}
+			if (iap_parse_key_id(optarg, &id) < 0) {
+				return usage_error("bad key id '%s' (a nonzero "
+						   "32-bit number)",
+						   optarg);
+			}
+			if (id_taken(keys, n, id)) {
+				return usage_error("key id %u given twice", id);
+			}
+			keys[n].key_id = id;
+			keys[n++].flags = IAP_PUBKEY_F_REVOKED;
 			break;
 		case 'o':
 			out = optarg;
@@ -225,6 +297,10 @@ int iap_cmd_export_key(int argc, char **argv)
 	}
 	if (keys[n - 1].key_id == 0) {
 		return usage_error("%s has no --key-id", keys[n - 1].path);
+	}
+	if (!id_taken_by_key(keys, n)) {
+		return usage_error("no public key (--pub KEY.pub.pem --key-id "
+				   "N): revoked ids alone accept nothing");
 	}
 	if (!out) {
 		return usage_error("no output file (-o iap_keys.c)");

@@ -321,6 +321,26 @@ static int check_image(const char *file, const struct iap_image_hdr *h,
 			(unsigned long)in->board_id);
 		return -1;
 	}
+	if ((in->trust & IAP_TRUST_INFO_SIGNED) && h->sig_type == 0) {
+		fprintf(stderr,
+			"iap flash: %s: image is not signed, and the device "
+			"accepts signed images only (iap sign --key KEY.pem "
+			"--key-id N)\n",
+			file);
+		return -1;
+	}
+	if ((in->trust & IAP_TRUST_INFO_ROLLBACK) &&
+	    h->security_counter < in->rollback) {
+		fprintf(stderr,
+			"iap flash: %s: image has security counter %lu, "
+			"below the device's anti-rollback record %lu: the "
+			"device refuses older releases (pack it with "
+			"--security-counter %lu or higher)\n",
+			file, (unsigned long)h->security_counter,
+			(unsigned long)in->rollback,
+			(unsigned long)in->rollback);
+		return -1;
+	}
 	if (h->min_loader > in->loader_version) {
 		iap_fmt_loader(a, sizeof(a), h->min_loader);
 		iap_fmt_loader(b, sizeof(b), in->loader_version);

@@ -648,8 +648,8 @@ static int check_header(const char *name, const struct iap_image_hdr *h,
 			       "board id %u",
 			       name, h->board_id, l->board_id);
 	case IAP_ERR_NOTSUP:
-		return failure("%s: signed image (sig_type %u): this "
-			       "bootloader cannot check signatures yet",
+		return failure("%s: unknown signature type %u: no "
+			       "bootloader can check it",
 			       name, h->sig_type);
 	default:
 		return failure("%s: the bootloader would refuse this image: "

@@ -41,6 +41,10 @@ static void pack_usage(FILE *out)
 		"any)\n"
 		"      --min-loader X.Y.Z  oldest bootloader that may install "
 		"it\n"
+		"      --security-counter N  anti-rollback counter (default "
+		"0): a device\n"
+		"                          whose record is higher refuses the "
+		"image\n"
 		"  -f, --format FMT        bin, hex, elf or auto (default "
 		"auto)\n"
 		"  -k, --key FILE          sign with this Ed25519 private key "
@@ -169,6 +173,9 @@ static void print_summary(const char *in, const char *out,
 		printf("  min loader  %u.%u.%u\n", h->min_loader >> 16 & 0xFFu,
 		       h->min_loader >> 8 & 0xFFu, h->min_loader & 0xFFu);
 	}
+	if (h->security_counter) {
+		printf("  security    counter %u\n", h->security_counter);
+	}
 	printf("  sha256      ");
 	for (unsigned i = 0; i < IAP_IMAGE_HASH_SIZE; i++) {
 		printf("%02x", h->sha256[i]);
@@ -179,7 +186,7 @@ static void print_summary(const char *in, const char *out,
 	}
 }
 
-enum { OPT_VERSION = 256, OPT_BOARD, OPT_MINLDR, OPT_KEYID };
+enum { OPT_VERSION = 256, OPT_BOARD, OPT_MINLDR, OPT_KEYID, OPT_SECCNT };
 
 int iap_cmd_pack(int argc, char **argv)
 {
@@ -189,6 +196,7 @@ int iap_cmd_pack(int argc, char **argv)
 		{"version", required_argument, NULL, OPT_VERSION},
 		{"board-id", required_argument, NULL, OPT_BOARD},
 		{"min-loader", required_argument, NULL, OPT_MINLDR},
+		{"security-counter", required_argument, NULL, OPT_SECCNT},
 		{"format", required_argument, NULL, 'f'},
 		{"key", required_argument, NULL, 'k'},
 		{"key-id", required_argument, NULL, OPT_KEYID},
@@ -229,6 +237,12 @@ int iap_cmd_pack(int argc, char **argv)
 		case OPT_BOARD:
 			if (iap_parse_u32(optarg, &h.board_id) < 0) {
 				return usage_error("bad board id '%s'", optarg);
+			}
+			break;
+		case OPT_SECCNT:
+			if (iap_parse_u32(optarg, &h.security_counter) < 0) {
+				return usage_error("bad security counter '%s'",
+						   optarg);
 			}
 			break;
 		case OPT_MINLDR:

@@ -39,6 +39,13 @@ int iap_key_load_public(const char *path, EVP_PKEY **key, char *err,
 /** The 32-byte raw (RFC 8032) public key of an Ed25519 key. 0 or -1. */
 int iap_key_raw_public(const EVP_PKEY *key, uint8_t out[32]);
 
+/*
+ * The public half of the project's sample key (keys/sample.pem, for tests
+ * and the demo): whoever holds the tree can sign with it, so a bootloader
+ * that accepts it is for development only.
+ */
+extern const uint8_t iap_sample_pubkey[32];
+
 /**
  * iap_parse_key_id() - a key id for --key-id: a nonzero 32-bit number in
  * C notation. Returns 0 or IAP_ERR_INVAL.

@@ -201,6 +201,12 @@ static void print_status(const struct iap_info *in)
 		       iap_err_name(in->boot_err));
 	}
 	printf("\n");
+	if (in->trust) {
+		iap_dev_print_trust(in, "trust:        ");
+	} else {
+		printf("trust:        signatures not required (an open "
+		       "device)\n");
+	}
 }
 
 int iap_cmd_status(int argc, char **argv)
