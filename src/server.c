@@ -336,8 +336,9 @@ static int cmd_start(struct iap_server *s)
 	err = iap_stage_open_at(&s->wr, &s->pf, l, slot, &h,
 				s->stream ? IAP_STAGE_ERASE_AHEAD : 0u, from);
 	phase(s, 0, 0);
+	/* Refusals before any erase leave the installed image valid. */
 	if (slot == IAP_SLOT_APP && err != IAP_ERR_RANGE &&
-	    err != IAP_ERR_ALIGN) {
+	    err != IAP_ERR_ALIGN && err != IAP_ERR_ROLLBACK) {
 		s->app_valid = 0; /* the writer's erases took the old image */
 	}
 	if (!err && (flags & IAP_START_F_LZSS)) {

@@ -33,6 +33,15 @@
 #define IAP_CFG_MENU 1
 #endif
 
+/*
+ * Boards with IAP_LAYOUT_SIGNED: check the installed image's signature at
+ * every boot as well as on receipt and at install (docs/SIGNING.md). 0:
+ * the boot checks the hash and the security counter only.
+ */
+#ifndef IAP_CFG_BOOT_SIG
+#define IAP_CFG_BOOT_SIG 1
+#endif
+
 #ifndef IAP_CFG_BAUD
 #define IAP_CFG_BAUD 115200
 #endif

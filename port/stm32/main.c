@@ -28,7 +28,37 @@ static int send_line(void *ctx, const uint8_t *data, size_t len)
 }
 
 /* From layout.h, as the SDK sees it (stm32_layout.h). */
+#if IAP_LAYOUT_SIGNED
+#include "iap/iap_keys.h"
+
+/* The key table comes from the build (IAP_FW_KEYS, `iap export-key`). */
+static struct iap_trust trust;
+static struct iap_layout layout = STM32_LAYOUT_INIT;
+
+static void trust_init(void)
+{
+	static const char sample[] =
+		"iapboot: development build: trusts the public SAMPLE key\r\n";
+
+	trust.keys = iap_keys;
+	trust.key_count = iap_key_count;
+	trust.flags = IAP_CFG_BOOT_SIG ? IAP_TRUST_F_BOOT_SIG : 0u;
+	layout.trust = &trust;
+	for (unsigned int i = 0; i < iap_key_count; i++) {
+		if (iap_keys[i].flags & IAP_PUBKEY_F_SAMPLE) {
+			(void)iap_port_tx((const uint8_t *)sample,
+					  sizeof(sample) - 1u);
+			break;
+		}
+	}
+}
+#else
 static const struct iap_layout layout = STM32_LAYOUT_INIT;
+
+static void trust_init(void)
+{
+}
+#endif
 
 static const struct iap_loader_cfg loader_cfg = {
 	.server =
@@ -89,6 +119,7 @@ int main(void)
 
 	r = iap_port_init();
 	if (!r) {
+		trust_init();
 		r = iap_loader_start(&loader, &loader_cfg,
 				     iap_port_take_request(),
 				     iap_port_now_ms());

@@ -16,6 +16,10 @@
  *   IAP_LAYOUT_RAM2_ADDR, _RAM2_SIZE             a second RAM an application's
  *                                                initial stack may be in
  *                                                (F4 CCM RAM)
+ *   IAP_LAYOUT_ROLLBACK_ADDR, _ROLLBACK_SIZE     the anti-rollback record
+ *   IAP_LAYOUT_SIGNED                            1: the bootloader requires
+ *                                                signed images (key table
+ *                                                from the build, main.c)
  *
  * A board without them is a single-slot board (IAP_INSTALL_NONE).
  */
@@ -73,6 +77,14 @@
 #define STM32_LAYOUT_RAM2
 #endif
 
+#ifdef IAP_LAYOUT_ROLLBACK_ADDR
+#define STM32_LAYOUT_ROLLBACK                      \
+	.rollback_addr = IAP_LAYOUT_ROLLBACK_ADDR, \
+	.rollback_size = IAP_LAYOUT_ROLLBACK_SIZE,
+#else
+#define STM32_LAYOUT_ROLLBACK
+#endif
+
 /* clang-format off */
 #define STM32_LAYOUT_INIT                                  \
 	{                                                  \
@@ -89,6 +101,7 @@
 		STM32_LAYOUT_SWAP                          \
 		STM32_LAYOUT_TEST_BOOTS                    \
 		STM32_LAYOUT_RAM2                          \
+		STM32_LAYOUT_ROLLBACK                      \
 	}
 /* clang-format on */
 

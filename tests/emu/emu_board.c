@@ -49,6 +49,27 @@ static const struct emu_board boards[] = {
 		.stkalign = 0,
 	},
 	{
+		.name = "bluepill-secure",
+		.aliases = "f1-secure f103cb",
+		.desc = "STM32F103CB (Blue Pill), Cortex-M3, 128 KiB flash in "
+			"1 KiB pages, 20 KiB SRAM; signed images, swap "
+			"install, "
+			"anti-rollback record",
+		.family = EMU_F1,
+		.cpu = UC_CPU_ARM_CORTEX_M3,
+		.cpuid = 0x411FC231u,
+		.idcode = 0x20036410u,
+		.flash_size = 0x20000u,
+		.page_size = 0x400u,
+		.ram_size = 0x5000u,
+		.app_addr = 0x08006C00u,
+		.hsi_hz = 8000000u,
+		.hse_hz = 8000000u,
+		.lsi_hz = 40000u,
+		.max_sysclk_hz = 72000000u,
+		.stkalign = 0,
+	},
+	{
 		.name = "qemu-f1",
 		.aliases = "f100rb",
 		.desc = "STM32F100RB (QEMU stm32vldiscovery), Cortex-M3, "
