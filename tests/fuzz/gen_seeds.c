@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper_elf.h"
+#include "iap/iap_ed25519.h"
 #include "iap/iap_image.h"
 #include "iap/iap_lzss.h"
 #include "iap/iap_proto.h"
+#include "iap/iap_sha256.h"
 #include "iap/iap_ymodem.h"
 #include "lzss_enc.h"
 
@@ -284,6 +287,243 @@ static void server(void)
 	save("server", "c8-corrupt-abort");
 }
 
+/* fuzz_hostimg: selector byte, then the file. */
+static void put_str(const char *str)
+{
+	put(str, strlen(str));
+}
+
+static void put_hexline(uint8_t type, uint16_t off, const uint8_t *d, uint8_t n)
+{
+	char text[600];
+	unsigned sum = n + (off >> 8) + (off & 0xFFu) + type;
+	int k = snprintf(text, sizeof(text), ":%02X%04X%02X", n, off, type);
+
+	for (unsigned i = 0; i < n; i++) {
+		sum += d[i];
+		k += snprintf(&text[k], sizeof(text) - (size_t)k, "%02X", d[i]);
+	}
+	snprintf(&text[k], sizeof(text) - (size_t)k, "%02X\r\n",
+		 (0x100u - (sum & 0xFFu)) & 0xFFu);
+	put_str(text);
+}
+
+/* A Cortex-M start at addr: stack pointer, reset vector, some code. */
+static void firmware(uint8_t *fw, size_t n, uint32_t addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		fw[i] = (uint8_t)(i * 13u + 1u);
+	}
+	iap_put_le32(&fw[0], 0x20005000u);
+	iap_put_le32(&fw[4], (addr + 0x41u) | 1u);
+}
+
+static void hostimg(void)
+{
+	static const uint8_t ela[2] = {0x08, 0x00}, seg[2] = {0x10, 0x00};
+	static const uint8_t ela1[2] = {0x00, 0x01};
+	static const uint8_t start[4] = {0x08, 0x00, 0x40, 0x41};
+	struct helper_seg segs[3];
+	struct iap_image_hdr h;
+	uint8_t fw[160], elf[600], hdr[IAP_IMAGE_HDR_SIZE];
+	size_t n;
+
+	firmware(fw, sizeof(fw), 0x08004000u);
+	put8(0x00); /* AUTO */
+	put_hexline(0x04, 0, ela, 2);
+	for (unsigned off = 0; off < 96; off += 32) {
+		put_hexline(0x00, (uint16_t)(0x4000u + off), &fw[off], 32);
+	}
+	put_hexline(0x05, 0, start, 4);
+	put_hexline(0x01, 0, NULL, 0);
+	save("hostimg", "hex-linear");
+
+	put8(0x02 | 0x08); /* HEX, checksums fixed up */
+	put_str("\xEF\xBB\xBF\n");
+	put_hexline(0x02, 0, seg, 2);
+	put_hexline(0x00, 0xFFF8, fw, 16); /* wraps inside the segment */
+	put_hexline(0x04, 0, ela1, 2);
+	put_hexline(0x00, 0x0100, &fw[16], 8);
+	put_hexline(0x01, 0, NULL, 0);
+	save("hostimg", "hex-segment-wrap");
+
+	memset(segs, 0, sizeof(segs));
+	segs[0].type = HELPER_ELF_PT_LOAD;
+	segs[0].vaddr = segs[0].paddr = 0x08004000u;
+	segs[0].filesz = segs[0].memsz = 96;
+	segs[0].data = fw;
+	segs[1].type = HELPER_ELF_PT_NOTE;
+	segs[1].filesz = 8;
+	segs[1].data = &fw[96];
+	segs[2].type = HELPER_ELF_PT_LOAD;
+	segs[2].vaddr = 0x20000000u; /* .data: runs in RAM, loaded in flash */
+	segs[2].paddr = 0x08004080u;
+	segs[2].filesz = 32;
+	segs[2].memsz = 64;
+	segs[2].data = &fw[104];
+	n = helper_make_elf(elf, 1, 1, HELPER_ELF_EM_ARM, segs, 3);
+	put8(0x03); /* ELF */
+	put(elf, n);
+	save("hostimg", "elf-data-lma");
+	put8(0x00); /* AUTO */
+	put(elf, n);
+	save("hostimg", "elf-auto");
+
+	put8(0x01); /* BIN */
+	put(fw, sizeof(fw));
+	save("hostimg", "bin");
+
+	memset(&h, 0, sizeof(h));
+	h.image_size = sizeof(fw);
+	h.load_addr = 0x08004000u;
+	h.version.minor = 2;
+	iap_sha256(fw, sizeof(fw), h.sha256);
+	iap_image_hdr_encode(&h, hdr);
+	put8(0x00); /* AUTO: refused as a firmware file; iap_file_load */
+	put(hdr, sizeof(hdr));
+	put(fw, sizeof(fw));
+	save("hostimg", "iap");
+	put8(0x04 | 0x08 | 0x10); /* iap_file_load only, all fixed up */
+	put(hdr, sizeof(hdr));
+	put(fw, 40);
+	save("hostimg", "iap-fixup");
+
+	h.image_size = 0; /* refused: empty */
+	iap_image_hdr_encode(&h, hdr);
+	put8(0x04 | 0x08);
+	put(hdr, sizeof(hdr));
+	save("hostimg", "iap-empty");
+	h.image_size = 0x01000001u; /* refused: over 16 MiB */
+	iap_image_hdr_encode(&h, hdr);
+	put8(0x04 | 0x08);
+	put(hdr, sizeof(hdr));
+	put(fw, 16);
+	save("hostimg", "iap-huge");
+}
+
+/* fuzz_ed25519. RFC 8032 section 7.1, tests 1 to 3. */
+static const struct {
+	const char *name, *secret, *pub, *msg, *sig;
+} rfc8032[] = {
+	{"rfc8032-1",
+	 "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	 "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+	 "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+	 "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+	{"rfc8032-2",
+	 "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+	 "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+	 "72",
+	 "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+	 "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+	{"rfc8032-3",
+	 "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+	 "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+	 "af82",
+	 "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+	 "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+};
+
+static size_t unhex(const char *hex, uint8_t *out)
+{
+	size_t n = strlen(hex) / 2;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		sscanf(&hex[2 * i], "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void ed25519(void)
+{
+	uint8_t secret[32], pub[32], sig[64], msg[300];
+	char name[64];
+
+	for (unsigned i = 0; i < 3; i++) {
+		size_t n = unhex(rfc8032[i].msg, msg);
+
+		unhex(rfc8032[i].secret, secret);
+		unhex(rfc8032[i].pub, pub);
+		unhex(rfc8032[i].sig, sig);
+		if (iap_ed25519_verify(sig, pub, msg, n) != 0) {
+			fprintf(stderr, "%s does not verify\n",
+				rfc8032[i].name);
+			exit(1);
+		}
+		put8(0); /* raw */
+		put8((uint8_t)(0x35u + i));
+		put(pub, 32);
+		put(sig, 64);
+		put(msg, n);
+		save("ed25519", rfc8032[i].name);
+
+		put8(1); /* signed by OpenSSL with the RFC's key */
+		put8((uint8_t)(0x70u + i));
+		put(secret, 32);
+		put8(0);
+		put16(0);
+		put(msg, n);
+		snprintf(name, sizeof(name), "%s-openssl", rfc8032[i].name);
+		save("ed25519", name);
+	}
+
+	/* A = identity, R = identity, S = 0: OpenSSL accepts, ours not. */
+	memset(pub, 0, sizeof(pub));
+	pub[0] = 1;
+	memset(sig, 0, sizeof(sig));
+	sig[0] = 1;
+	put8(0);
+	put8(0);
+	put(pub, 32);
+	put(sig, 64);
+	put_str("any message");
+	save("ed25519", "small-order-key");
+
+	for (unsigned i = 0; i < sizeof(msg); i++) {
+		msg[i] = (uint8_t)(i * 5u + 3u);
+	}
+	put8(1);
+	put8(0x9B);
+	put(secret, 32);
+	put8(4); /* S += L */
+	put16(0);
+	put(msg, sizeof(msg));
+	save("ed25519", "openssl-s-plus-l");
+	put8(1);
+	put8(0x3C);
+	put(secret, 32);
+	put8(7); /* S = L */
+	put16(1);
+	put(msg, 50);
+	save("ed25519", "openssl-s-is-order");
+
+	/* Mode 2: kind (bits 3..4) and j (bits 0..2). */
+	static const struct {
+		const char *name;
+		uint8_t kind, op;
+	} tors[] = {{"torsion-none", 0x00, 0},
+		    {"torsion-a-order8", 0x08 | 1, 0},
+		    {"torsion-a-order2", 0x08 | 4, 0},
+		    {"torsion-r-order4", 0x10 | 2, 0},
+		    {"torsion-small-key", 0x18 | 4, 0},
+		    {"torsion-a-flip-msg", 0x08 | 2, 1}};
+	for (unsigned i = 0; i < sizeof(tors) / sizeof(tors[0]); i++) {
+		put8(2);
+		put8((uint8_t)(0x11u * i));
+		for (unsigned k = 0; k < 64; k++) {
+			put8((uint8_t)(k * 7u + i));
+		}
+		put8(tors[i].kind);
+		put8(tors[i].op);
+		put16(77);
+		put(msg, 40 + 30 * i);
+		save("ed25519", tors[i].name);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -296,5 +536,7 @@ int main(int argc, char **argv)
 	lzss();
 	image();
 	server();
+	hostimg();
+	ed25519();
 	return 0;
 }
