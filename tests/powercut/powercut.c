@@ -9,6 +9,7 @@
 
 #include "iap/iap_err.h"
 #include "iap/iap_proto.h"
+#include "iap/iap_rollback.h"
 #include "iap/iap_sha256.h"
 #include "powercut.h"
 
@@ -751,6 +752,9 @@ int pc_image_make(struct pc_image *img, const struct iap_layout *l,
 	img->hdr.version.major = major;
 	img->hdr.version.minor = minor;
 	img->hdr.version.build = build;
+	/* Later versions carry higher counters: the anti-rollback record of
+	 * a board that keeps one follows them. */
+	img->hdr.security_counter = major;
 	iap_sha256(img->data, size, img->hdr.sha256);
 	return 0;
 }
@@ -915,6 +919,49 @@ int pc_check(const struct pc_dev *d, const struct pc_history *h,
 	return 0;
 }
 
+/*
+ * The anti-rollback record after the power-ons: never above the counter of
+ * the image the board runs (it would refuse it), never raised for an image
+ * on trial that went back, and up to the new image's counter once that one
+ * confirmed itself. Boards without a record: nothing to check.
+ */
+static int check_record(struct pc_dev *d, const struct pc_history *h,
+			int target, const struct pc_attempt *res, char *what,
+			size_t len)
+{
+	uint32_t rec = 0;
+	int err;
+
+	if (!d->layout->rollback_size) {
+		return 0;
+	}
+	err = iap_rollback_read(&d->flash, d->layout->rollback_addr,
+				d->layout->rollback_size, &rec);
+	if (err) {
+		snprintf(what, len, "the rollback record does not read: %s",
+			 iap_strerror(err));
+		return -1;
+	}
+	if (res->last.jumped && rec > res->last.hdr.security_counter) {
+		snprintf(what, len,
+			 "the rollback record (%u) is above the counter of the "
+			 "image that runs (%u)",
+			 (unsigned)rec,
+			 (unsigned)res->last.hdr.security_counter);
+		return -1;
+	}
+	if (d->final_done && d->st->confirms &&
+	    rec != h->img[target]->hdr.security_counter) {
+		snprintf(what, len,
+			 "the new image confirmed itself, the rollback record "
+			 "is %u, not its counter %u",
+			 (unsigned)rec,
+			 (unsigned)h->img[target]->hdr.security_counter);
+		return -1;
+	}
+	return 0;
+}
+
 static int same_outcome(const struct pc_outcome *a, const struct pc_outcome *b)
 {
 	if (a->jumped != b->jumped) {
@@ -1037,6 +1084,10 @@ int pc_attempt(struct pc_dev *d, struct pc_history *h, int target,
 			     d->st->confirms ? "the new image confirmed itself"
 					     : "the staged image was committed",
 			     &res->first);
+	}
+	if (check_record(d, h, target, res, what, sizeof(what)) != 0) {
+		res->failed = 1;
+		return failf(res->why, sizeof(res->why), what, &res->last);
 	}
 	if (res->cut_taken && res->ops == 0 && cut->mode == SIM_CUT_CLEAN &&
 	    before && !same_outcome(before, &res->first)) {

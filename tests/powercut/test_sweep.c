@@ -44,6 +44,12 @@ static const struct sweep_case cases[] = {
 	{&pc_revert, "f103cb-move", 5000, 6001, 0},
 	{&pc_swap, "f407vg-move", 20000, 36001, 3},
 	{&pc_revert, "f407vg-move", 20000, 36001, 3},
+	/* Swap by moving and an anti-rollback record that the boot after
+	 * the confirmation raises: cuts in that raise too. */
+	{&pc_swap, "f103cb-secure", 5000, 6001, 0},
+	{&pc_revert, "f103cb-secure", 5000, 6001, 0},
+	{&pc_swap, "f407vg-secure", 20000, 36001, 3},
+	{&pc_revert, "f407vg-secure", 20000, 36001, 3},
 };
 
 /* Torn cuts leave a random pattern: each operation is cut this often. */
