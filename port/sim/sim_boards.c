@@ -390,6 +390,7 @@ static const struct sim_board boards[] = {
 				.stage_size = 0x40000u,
 				.rollback_addr = 0x080C0000u,
 				.rollback_size = 0x40000u,
+				.board_id = 0x0407F400u,
 				.ram_addr = 0x20000000u,
 				.ram_size = 128 * KIB,
 				.ram2_addr = 0x10000000u,

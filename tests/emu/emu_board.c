@@ -131,6 +131,28 @@ static const struct emu_board boards[] = {
 		.stkalign = 1,
 	},
 	{
+		.name = "f4disco-secure",
+		.aliases = "f4-secure",
+		.desc = "STM32F407VG (STM32F4DISCOVERY), Cortex-M4, 1 MiB "
+			"flash in 4x16K+64K+7x128K sectors, 128 KiB SRAM + "
+			"64 KiB CCM; signed images, swap install, "
+			"anti-rollback record",
+		.family = EMU_F4,
+		.cpu = UC_CPU_ARM_CORTEX_M4,
+		.cpuid = 0x410FC241u,
+		.idcode = 0x10076413u,
+		.flash_size = 0x100000u,
+		.page_size = 0,
+		.ram_size = 0x20000u,
+		.ccm_size = 0x10000u,
+		.app_addr = 0x08020000u,
+		.hsi_hz = 16000000u,
+		.hse_hz = 8000000u,
+		.lsi_hz = 32000u,
+		.max_sysclk_hz = 168000000u,
+		.stkalign = 1,
+	},
+	{
 		.name = "qemu-f4",
 		.aliases = "f405rg",
 		.desc = "STM32F405RG (QEMU netduinoplus2), Cortex-M4, 1 MiB "
