@@ -37,13 +37,18 @@ static struct iap_layout layout = STM32_LAYOUT_INIT;
 
 static void trust_init(void)
 {
-	static const char sample[] =
-		"iapboot: development build: trusts the public SAMPLE key\r\n";
-
 	trust.keys = iap_keys;
 	trust.key_count = iap_key_count;
 	trust.flags = IAP_CFG_BOOT_SIG ? IAP_TRUST_F_BOOT_SIG : 0u;
 	layout.trust = &trust;
+}
+
+/* After the boot decision, so that it does not wait for the line. */
+static void trust_announce(void)
+{
+	static const char sample[] =
+		"iapboot: development build: trusts the public SAMPLE key\r\n";
+
 	for (unsigned int i = 0; i < iap_key_count; i++) {
 		if (iap_keys[i].flags & IAP_PUBKEY_F_SAMPLE) {
 			(void)iap_port_tx((const uint8_t *)sample,
@@ -56,6 +61,10 @@ static void trust_init(void)
 static const struct iap_layout layout = STM32_LAYOUT_INIT;
 
 static void trust_init(void)
+{
+}
+
+static void trust_announce(void)
 {
 }
 #endif
@@ -123,6 +132,7 @@ int main(void)
 		r = iap_loader_start(&loader, &loader_cfg,
 				     iap_port_take_request(),
 				     iap_port_now_ms());
+		trust_announce();
 	}
 	test_report(r);
 	while (r == IAP_LOADER_RUN) {

@@ -26,12 +26,16 @@ le32() {
 		$(((v >> 8) & 255)) $(((v >> 16) & 255)) $(((v >> 24) & 255)))"
 }
 
-# boot BOARD APP.bin: print "decision_insns decision_ms total_insns total_ms"
+# boot BOARD APP.bin|APP.iap [LOADER.bin]: print "decision_insns
+# decision_ms total_insns total_ms"
 boot() {
 	local board=$1 app=$2 fw=$BUILD/firmware/$1
+	local loader=${3:-$fw/iapboot-$board.bin}
 	# shellcheck source=/dev/null
 	. "$fw/layout.env"
-	"$IAP" merge --boot "$fw/iapboot-$board.bin" --app "$app" --version 1.0.0 \
+	local ver=(--version 1.0.0)
+	case "$app" in *.iap) ver=() ;; esac
+	"$IAP" merge --boot "$loader" --app "$app" "${ver[@]}" \
 		--meta-addr "$IAP_META_ADDR" --meta-size "$IAP_META_SIZE" \
 		--app-addr "$IAP_APP_ADDR" --app-size "$IAP_APP_SIZE" \
 		--write-size "$IAP_WRITE_SIZE" --flash-base "$IAP_FLASH_BASE" \
@@ -103,5 +107,44 @@ for board in bluepill f4disco; do
 			"$board" "$(basename "$img")" "$(stat -c %s "$img")" \
 			"${d_insns:-?}" "${d_ms:-?}" "${insns:-?}" "${ms:-?}" \
 			"$([ "$img" = "$blink" ] && echo "${upd:-?}" || echo "")"
+	done
+done
+
+echo
+echo "Signed images (bluepill-secure, f4disco-secure: the sample key's table):"
+echo "the boot decision with each check policy, on a signed image that fills"
+echo "most of the slot. 'hash + counter' is the build with IAP_CFG_BOOT_SIG 0"
+echo "(the signature was checked on receipt and before the install);"
+echo "'signature too' the default. The difference is one Ed25519 verify."
+echo
+echo "| board | image | boot policy | decision: reset to first receive poll | reset to application |"
+echo "|---|---:|---|---:|---:|"
+SAMPLE=$(cd "$(dirname "$0")/../.." && pwd)/keys/sample.pem
+for board in bluepill-secure f4disco-secure; do
+	fw=$BUILD/firmware/$board
+	if [ ! -f "$fw/iapboot-$board.bin" ] || [ ! -f "$fw/iapboot-$board-hashboot.bin" ]; then
+		echo "| $board | (firmware not built) | | | |"
+		continue
+	fi
+	# shellcheck source=/dev/null
+	. "$fw/layout.env"
+	size=$((IAP_APP_SIZE < 64 * 1024 ? IAP_APP_SIZE - 1024 : 64 * 1024))
+	{
+		le32 $((IAP_RAM_ADDR + IAP_RAM_SIZE))
+		le32 $((IAP_APP_ADDR + 0x201))
+		head -c $((size - 8)) /dev/urandom
+	} >"$WORK/signed.bin"
+	"$IAP" pack --addr "$IAP_APP_ADDR" --version 1.0.0 --key "$SAMPLE" \
+		--key-id 1 -o "$WORK/signed.iap" "$WORK/signed.bin" >/dev/null
+	for policy in hashboot default; do
+		loader=$fw/iapboot-$board.bin
+		what="signature too"
+		if [ $policy = hashboot ]; then
+			loader=$fw/iapboot-$board-hashboot.bin
+			what="hash + counter"
+		fi
+		read -r d_insns d_ms insns ms < <(boot "$board" "$WORK/signed.iap" "$loader") || true
+		printf "| %s | %d B | %s | %s (%s ms) | %s (%s ms) |\n" "$board" "$size" \
+			"$what" "${d_insns:-?}" "${d_ms:-?}" "${insns:-?}" "${ms:-?}"
 	done
 done
