@@ -57,10 +57,47 @@ static int pf_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
 	return err;
 }
 
+/* In [base, base + size)? */
+static int inside(uint32_t addr, uint32_t len, uint32_t base, uint32_t size)
+{
+	return addr >= base && len <= size && addr - base <= size - len;
+}
+
+/*
+ * What a request may change: the slots and their meta regions. The
+ * bootloader, the journal, the scratch and the anti-rollback record are
+ * written by the boot path's own rules only, never on a host's behalf.
+ * The writer never aims elsewhere; this second fence is built where it
+ * guards something (a core with signatures: on an open device any host
+ * may install any code anyway).
+ */
+static int writable(const struct iap_server *s, uint32_t addr, uint32_t len)
+{
+	const struct iap_layout *l = s->cfg.layout;
+
+	if (!IAP_CFG_TRUST) {
+		return 1;
+	}
+
+	/* Constant 0 in a core built without install strategies. */
+	int staged = IAP_INSTALL_BUILT(IAP_INSTALL_OVERWRITE) ||
+		     IAP_INSTALL_BUILT(IAP_INSTALL_SWAP);
+
+	return inside(addr, len, l->app_addr, l->app_size) ||
+	       inside(addr, len, l->meta_addr, l->meta_size) ||
+	       (staged &&
+		(inside(addr, len, l->stage_addr, l->stage_size) ||
+		 inside(addr, len, l->stage_meta_addr, l->stage_meta_size)));
+}
+
 static int pf_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 {
-	const struct iap_flash *f = ((struct iap_server *)ctx)->cfg.flash;
+	const struct iap_server *s = ctx;
+	const struct iap_flash *f = s->cfg.flash;
 
+	if (!writable(s, addr, len)) {
+		return IAP_ERR_FAULT;
+	}
 	return f->prog(f->ctx, addr, buf, len);
 }
 
@@ -68,10 +105,15 @@ static int pf_erase(void *ctx, uint32_t addr)
 {
 	struct iap_server *s = ctx;
 	const struct iap_flash *f = s->cfg.flash;
-	uint32_t start, size = 0;
-	int err = f->erase(f->ctx, addr);
+	uint32_t start = addr, size = 0;
+	int err = iap_flash_sector(f, addr, &start, &size);
 
-	(void)iap_flash_sector(f, addr, &start, &size);
+	if (!err && (start != addr || !writable(s, addr, size))) {
+		err = IAP_ERR_FAULT;
+	}
+	if (!err) {
+		err = f->erase(f->ctx, addr);
+	}
 	progress(s, size);
 	return err;
 }
@@ -325,8 +367,6 @@ static int cmd_start(struct iap_server *s)
 	if (flags & IAP_START_F_RESUME) {
 		from = iap_get_le32(&p[IAP_START_REQ_SIZE]);
 	}
-	s->state = IAP_STATE_IDLE;
-	s->staged = 0;
 	s->stream = (flags & IAP_START_F_STREAM) ? 1u : 0u;
 	s->packed = 0;
 	s->events = (flags & IAP_START_F_PROGRESS) ? 1u : 0u;
@@ -336,9 +376,15 @@ static int cmd_start(struct iap_server *s)
 	err = iap_stage_open_at(&s->wr, &s->pf, l, slot, &h,
 				s->stream ? IAP_STAGE_ERASE_AHEAD : 0u, from);
 	phase(s, 0, 0);
-	/* Refusals before any erase leave the installed image valid. */
-	if (slot == IAP_SLOT_APP && err != IAP_ERR_RANGE &&
-	    err != IAP_ERR_ALIGN && err != IAP_ERR_ROLLBACK) {
+	if (err == IAP_ERR_RANGE || err == IAP_ERR_ALIGN ||
+	    err == IAP_ERR_ROLLBACK) {
+		/* Refused before any erase: the installed image, a staged one
+		 * and a finished session are as they were. */
+		return respond(s, err, 0);
+	}
+	s->state = IAP_STATE_IDLE;
+	s->staged = 0;
+	if (slot == IAP_SLOT_APP) {
 		s->app_valid = 0; /* the writer's erases took the old image */
 	}
 	if (!err && (flags & IAP_START_F_LZSS)) {
