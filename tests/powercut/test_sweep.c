@@ -48,8 +48,8 @@ static const struct sweep_case cases[] = {
 	 * the confirmation raises: cuts in that raise too. */
 	{&pc_swap, "f103cb-secure", 5000, 6001, 0},
 	{&pc_revert, "f103cb-secure", 5000, 6001, 0},
-	{&pc_swap, "f407vg-secure", 20000, 36001, 3},
-	{&pc_revert, "f407vg-secure", 20000, 36001, 3},
+	{&pc_swap, "f407vg-secure", 20000, 36001, 2},
+	{&pc_revert, "f407vg-secure", 20000, 36001, 2},
 };
 
 /* Torn cuts leave a random pattern: each operation is cut this often. */
