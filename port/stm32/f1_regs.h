@@ -27,6 +27,7 @@
 #define RCC_APB2RSTR MMIO32(RCC_BASE + 0x0Cu)
 #define RCC_AHBENR   MMIO32(RCC_BASE + 0x14u)
 #define RCC_APB2ENR  MMIO32(RCC_BASE + 0x18u)
+#define RCC_CSR	     MMIO32(RCC_BASE + 0x24u)
 
 #define RCC_CR_HSION  (1u << 0)
 #define RCC_CR_HSIRDY (1u << 1)
@@ -54,15 +55,20 @@
 #define RCC_APB2RSTR_IOPARST   (1u << 2)
 #define RCC_APB2RSTR_USART1RST (1u << 14)
 
+#define RCC_CSR_SFTRSTF (1u << 28) /* the last reset was SYSRESETREQ */
+
 /* GPIO port n (A = 0) enable and reset bits in APB2ENR/APB2RSTR. */
 #define RCC_APB2_IOP(n) (1u << (2u + (n)))
 
 /* Flash interface registers (RM0008 3.3.3; PM0075 chapter 4) */
-#define FLASH_ACR  MMIO32(FLASH_R_BASE + 0x00u)
-#define FLASH_KEYR MMIO32(FLASH_R_BASE + 0x04u)
-#define FLASH_SR   MMIO32(FLASH_R_BASE + 0x0Cu)
-#define FLASH_CR   MMIO32(FLASH_R_BASE + 0x10u)
-#define FLASH_AR   MMIO32(FLASH_R_BASE + 0x14u)
+#define FLASH_ACR     MMIO32(FLASH_R_BASE + 0x00u)
+#define FLASH_KEYR    MMIO32(FLASH_R_BASE + 0x04u)
+#define FLASH_OPTKEYR MMIO32(FLASH_R_BASE + 0x08u)
+#define FLASH_SR      MMIO32(FLASH_R_BASE + 0x0Cu)
+#define FLASH_CR      MMIO32(FLASH_R_BASE + 0x10u)
+#define FLASH_AR      MMIO32(FLASH_R_BASE + 0x14u)
+#define FLASH_OBR     MMIO32(FLASH_R_BASE + 0x1Cu)
+#define FLASH_WRPR    MMIO32(FLASH_R_BASE + 0x20u)
 
 #define FLASH_ACR_LATENCY(ws) ((uint32_t)(ws) << 0)
 #define FLASH_ACR_PRFTBE      (1u << 4)
@@ -70,16 +76,39 @@
 
 #define FLASH_KEYR_KEY1 0x45670123u
 #define FLASH_KEYR_KEY2 0xCDEF89ABu
+/* FLASH_OPTKEYR takes the same two keys; OPTWRE shows it took them. */
 
 #define FLASH_SR_BSY	  (1u << 0)
 #define FLASH_SR_PGERR	  (1u << 2)
 #define FLASH_SR_WRPRTERR (1u << 4)
 #define FLASH_SR_EOP	  (1u << 5)
 
-#define FLASH_CR_PG   (1u << 0)
-#define FLASH_CR_PER  (1u << 1)
-#define FLASH_CR_STRT (1u << 6)
-#define FLASH_CR_LOCK (1u << 7)
+#define FLASH_CR_PG	(1u << 0)
+#define FLASH_CR_PER	(1u << 1)
+#define FLASH_CR_OPTPG	(1u << 4)
+#define FLASH_CR_OPTER	(1u << 5)
+#define FLASH_CR_STRT	(1u << 6)
+#define FLASH_CR_LOCK	(1u << 7)
+#define FLASH_CR_OPTWRE (1u << 9)
+
+/* FLASH_OBR: the option bytes as loaded at the last reset. */
+#define FLASH_OBR_RDPRT	     (1u << 1)
+#define FLASH_OBR_USER(obr)  (((obr) >> 2) & 0xFFu)
+#define FLASH_OBR_DATA0(obr) (((obr) >> 10) & 0xFFu)
+#define FLASH_OBR_DATA1(obr) (((obr) >> 18) & 0xFFu)
+
+/*
+ * Option bytes in the information block (PM0075 2.5): half-words of a
+ * byte and its complement, which the controller writes itself (OPTPG
+ * programs the low byte). Index 0 RDP, 1 USER, 2-3 Data0-1, 4-7 WRP0-3.
+ * FLASH_WRPR holds WRP3..WRP0 as loaded at reset, a 0 bit protects: on
+ * every F1, bit n covers the 4 KiB at n * 4 KiB (4 pages of 1 KiB or 2 of
+ * 2 KiB), bit 31 the rest of the flash (PM0075 2.4.2).
+ */
+#define OB_BASE	    0x1FFFF800u
+#define OB_HALF(i)  MMIO16(OB_BASE + 2u * (i))
+#define OB_RDP_OFF  0xA5u /* read protection off (level 0) */
+#define OB_WRP_UNIT 0x1000u
 
 /* GPIO (RM0008 9.2): 4 bits per pin, CNF[1:0] MODE[1:0] */
 #define GPIO_CRL(port)	MMIO32((port) + 0x00u)

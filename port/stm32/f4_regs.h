@@ -27,6 +27,7 @@
 #define RCC_APB2RSTR MMIO32(RCC_BASE + 0x24u)
 #define RCC_AHB1ENR  MMIO32(RCC_BASE + 0x30u)
 #define RCC_APB2ENR  MMIO32(RCC_BASE + 0x44u)
+#define RCC_CSR	     MMIO32(RCC_BASE + 0x74u)
 
 #define RCC_CR_HSION  (1u << 0)
 #define RCC_CR_HSIRDY (1u << 1)
@@ -53,6 +54,8 @@
 #define RCC_CFGR_PPRE1_DIV4 (5u << 10)
 #define RCC_CFGR_PPRE2_DIV2 (4u << 13)
 
+#define RCC_CSR_SFTRSTF (1u << 28) /* the last reset was SYSRESETREQ */
+
 /* GPIO port n (A = 0) enable and reset bits in AHB1ENR/AHB1RSTR. */
 #define RCC_AHB1_GPIO(n)       (1u << (n))
 #define RCC_AHB1ENR_DMA2EN     (1u << 22)
@@ -62,10 +65,12 @@
 #define RCC_APB2RSTR_USART1RST (1u << 4)
 
 /* Flash interface registers (RM0090 chapter 3) */
-#define FLASH_ACR  MMIO32(FLASH_R_BASE + 0x00u)
-#define FLASH_KEYR MMIO32(FLASH_R_BASE + 0x04u)
-#define FLASH_SR   MMIO32(FLASH_R_BASE + 0x0Cu)
-#define FLASH_CR   MMIO32(FLASH_R_BASE + 0x10u)
+#define FLASH_ACR     MMIO32(FLASH_R_BASE + 0x00u)
+#define FLASH_KEYR    MMIO32(FLASH_R_BASE + 0x04u)
+#define FLASH_OPTKEYR MMIO32(FLASH_R_BASE + 0x08u)
+#define FLASH_SR      MMIO32(FLASH_R_BASE + 0x0Cu)
+#define FLASH_CR      MMIO32(FLASH_R_BASE + 0x10u)
+#define FLASH_OPTCR   MMIO32(FLASH_R_BASE + 0x14u)
 
 #define FLASH_ACR_LATENCY(ws) ((uint32_t)(ws) << 0)
 #define FLASH_ACR_PRFTEN      (1u << 8)
@@ -76,6 +81,9 @@
 
 #define FLASH_KEYR_KEY1 0x45670123u
 #define FLASH_KEYR_KEY2 0xCDEF89ABu
+
+#define FLASH_OPTKEYR_OPTKEY1 0x08192A3Bu
+#define FLASH_OPTKEYR_OPTKEY2 0x4C5D6E7Fu
 
 #define FLASH_SR_EOP	(1u << 0)
 #define FLASH_SR_OPERR	(1u << 1)
@@ -91,6 +99,13 @@
 #define FLASH_CR_PSIZE_X32 (2u << 8)
 #define FLASH_CR_STRT	   (1u << 16)
 #define FLASH_CR_LOCK	   (1u << 31)
+
+/* FLASH_OPTCR: the option bytes as loaded; OPTSTRT programs them anew. */
+#define FLASH_OPTCR_OPTLOCK  (1u << 0)
+#define FLASH_OPTCR_OPTSTRT  (1u << 1)
+#define FLASH_OPTCR_RDP_MASK (0xFFu << 8)
+#define FLASH_OPTCR_RDP_L2   (0xCCu << 8)	 /* level 2: options frozen */
+#define FLASH_OPTCR_NWRP(n)  (1u << (16u + (n))) /* 0: sector n protected */
 
 /* GPIO (RM0090 8.4): 2 bits per pin in MODER/PUPDR, 4 in AFR */
 #define GPIO_MODER(port)   MMIO32((port) + 0x00u)

@@ -165,3 +165,66 @@ const struct iap_flash stm32_flash = {
 	.prog = f1_prog,
 	.erase = f1_erase,
 };
+
+#if IAP_CFG_WRP
+/* The protection must end where the bootloader does: past it the metadata
+ * page follows, which the bootloader writes. */
+#if IAP_LAYOUT_BOOT_SIZE % OB_WRP_UNIT != 0 || \
+	IAP_LAYOUT_BOOT_SIZE / OB_WRP_UNIT > 31
+#error "IAP_CFG_WRP: on the F1 the bootloader region must be whole 4 KiB units (at most 124 KiB)"
+#endif
+#define F1_WRP_BOOT ((1u << (IAP_LAYOUT_BOOT_SIZE / OB_WRP_UNIT)) - 1u)
+
+/*
+ * The option bytes are erased as a whole (OPTER) and programmed again a
+ * byte at a time (OPTPG) with what was loaded at reset, the WRP bits of
+ * the bootloader cleared. Erased, RDP would read as protected at the next
+ * reset: it goes back first, as level 0 (a chip with the read protection
+ * on is left alone).
+ */
+int stm32_flash_wrp_boot(void)
+{
+	uint32_t wrpr = FLASH_WRPR;
+	uint32_t obr = FLASH_OBR;
+	uint8_t ob[8];
+	int err;
+
+	if (!(wrpr & F1_WRP_BOOT)) {
+		return 0;
+	}
+	if (obr & FLASH_OBR_RDPRT) {
+		return IAP_ERR_PERM;
+	}
+	wrpr &= ~F1_WRP_BOOT;
+	ob[0] = OB_RDP_OFF;
+	ob[1] = (uint8_t)FLASH_OBR_USER(obr);
+	ob[2] = (uint8_t)FLASH_OBR_DATA0(obr);
+	ob[3] = (uint8_t)FLASH_OBR_DATA1(obr);
+	for (uint32_t i = 0; i < 4u; i++) {
+		ob[4u + i] = (uint8_t)(wrpr >> (8u * i));
+	}
+	err = f1_unlock();
+	if (!err) {
+		FLASH_OPTKEYR = FLASH_KEYR_KEY1;
+		FLASH_OPTKEYR = FLASH_KEYR_KEY2;
+		err = (FLASH_CR & FLASH_CR_OPTWRE) ? 0 : IAP_ERR_IO;
+	}
+	if (!err) {
+		FLASH_CR = FLASH_CR_OPTWRE | FLASH_CR_OPTER;
+		FLASH_CR = FLASH_CR_OPTWRE | FLASH_CR_OPTER | FLASH_CR_STRT;
+		err = f1_wait(F1_SPINS_ERASE);
+	}
+	if (!err) {
+		FLASH_CR = FLASH_CR_OPTWRE | FLASH_CR_OPTPG;
+	}
+	for (uint32_t i = 0; i < sizeof(ob) && !err; i++) {
+		OB_HALF(i) = ob[i];
+		err = f1_wait(F1_SPINS_PROG);
+		if (!err && (OB_HALF(i) & 0xFFu) != ob[i]) {
+			err = IAP_ERR_IO;
+		}
+	}
+	f1_lock(); /* also clears OPTWRE */
+	return err ? err : 1;
+}
+#endif

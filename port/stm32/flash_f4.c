@@ -196,3 +196,56 @@ const struct iap_flash stm32_flash = {
 	.prog = f4_prog,
 	.erase = f4_erase,
 };
+
+#if IAP_CFG_WRP
+/* The protection must end where the bootloader does: on a sector boundary
+ * (sectors of 16, 16, 16, 16, 64, then 128 KiB). */
+#if !(IAP_LAYOUT_BOOT_SIZE % 0x4000 == 0 && \
+      IAP_LAYOUT_BOOT_SIZE <= 0x10000) &&   \
+	IAP_LAYOUT_BOOT_SIZE % 0x20000 != 0
+#error "IAP_CFG_WRP: on the F4 the bootloader region must be whole sectors"
+#endif
+
+/*
+ * OPTCR holds the option bytes as loaded; OPTSTRT erases and programs them
+ * all from it, so only the nWRP bits of the bootloader's sectors change.
+ */
+int stm32_flash_wrp_boot(void)
+{
+	uint32_t optcr = FLASH_OPTCR;
+	uint32_t snb = 0, size = 0, want;
+	int err;
+
+	/* The sectors below the first one past the bootloader. */
+	err = f4_sector_number(IAP_LAYOUT_BOOT_ADDR + IAP_LAYOUT_BOOT_SIZE,
+			       &snb, &size);
+	if (err || snb >= F4_BANK_SECTORS) {
+		return err ? err : IAP_ERR_FAULT;
+	}
+	want = FLASH_OPTCR_NWRP(0) * ((1u << snb) - 1u);
+	if (!(optcr & want)) {
+		return 0;
+	}
+	if ((optcr & FLASH_OPTCR_RDP_MASK) == FLASH_OPTCR_RDP_L2) {
+		return IAP_ERR_PERM;
+	}
+	if (optcr & FLASH_OPTCR_OPTLOCK) {
+		FLASH_OPTKEYR = FLASH_OPTKEYR_OPTKEY1;
+		FLASH_OPTKEYR = FLASH_OPTKEYR_OPTKEY2;
+	}
+	if (FLASH_OPTCR & FLASH_OPTCR_OPTLOCK) {
+		return IAP_ERR_IO;
+	}
+	if (stm32_wait(&FLASH_SR, FLASH_SR_BSY, 0, F4_SPINS_PROG)) {
+		err = IAP_ERR_TIMEDOUT;
+	} else {
+		FLASH_SR = F4_SR_ERRORS | FLASH_SR_EOP;
+		optcr &= ~(want | FLASH_OPTCR_OPTLOCK);
+		FLASH_OPTCR = optcr;
+		FLASH_OPTCR = optcr | FLASH_OPTCR_OPTSTRT;
+		err = f4_wait(F4_SPINS_ERASE);
+	}
+	FLASH_OPTCR |= FLASH_OPTCR_OPTLOCK;
+	return err ? err : 1;
+}
+#endif

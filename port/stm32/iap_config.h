@@ -42,6 +42,17 @@
 #define IAP_CFG_BOOT_SIG 1
 #endif
 
+/*
+ * 1: at start-up the bootloader write-protects its own flash pages
+ * ([IAP_LAYOUT_BOOT_ADDR, +IAP_LAYOUT_BOOT_SIZE)) in the option bytes and
+ * resets once so that they take effect (docs/WRITE_PROTECTION.md: what it
+ * covers, and how to remove it again). The region must end on a unit of
+ * the protection: 4 KiB on the F1, a sector on the F4.
+ */
+#ifndef IAP_CFG_WRP
+#define IAP_CFG_WRP 0
+#endif
+
 #ifndef IAP_CFG_BAUD
 #define IAP_CFG_BAUD 115200
 #endif
@@ -72,6 +83,9 @@
 #endif
 #if IAP_CFG_RX_RING < 64
 #error "IAP_CFG_RX_RING: at least 64 bytes"
+#endif
+#if IAP_CFG_WRP != 0 && IAP_CFG_WRP != 1
+#error "IAP_CFG_WRP: 0 or 1"
 #endif
 #if (IAP_CFG_LZSS_WINDOW & (IAP_CFG_LZSS_WINDOW - 1)) != 0 || \
 	IAP_CFG_LZSS_WINDOW < 256 || IAP_CFG_LZSS_WINDOW > 32768

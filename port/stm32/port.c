@@ -29,6 +29,16 @@ int iap_port_init(void)
 	struct stm32_clocks clk;
 
 	iap_port_watchdog_kick();
+#if IAP_CFG_WRP
+	/*
+	 * Protecting the bootloader takes this call and the reset after it
+	 * (option bytes load at a reset). Not tried after a software reset:
+	 * a chip that does not take them must not keep resetting.
+	 */
+	if (!(RCC_CSR & RCC_CSR_SFTRSTF) && stm32_flash_wrp_boot() > 0) {
+		iap_port_reset();
+	}
+#endif
 	stm32_clock_init(&clk);
 	SYST_RVR = clk.hclk / 1000u - 1u;
 	SYST_CVR = 0;

@@ -109,6 +109,20 @@ int stm32_usart_set_baud(void *ctx, uint32_t baud, int apply);
 /** The flash ops of this chip, geometry from layout.h. */
 extern const struct iap_flash stm32_flash;
 
+#if IAP_CFG_WRP
+/**
+ * stm32_flash_wrp_boot() - write-protect the bootloader's region in the
+ * option bytes (F1: WRP0-3, one bit per 4 KiB; F4: nWRP, one bit per
+ * sector), keeping every other option as it is. Returns 0 when the region
+ * is protected already, 1 when it has programmed the option bytes (they
+ * take effect at the next reset, which the caller makes), or a negative
+ * IAP_ERR_*: IAP_ERR_PERM when the read protection is on (F1: erasing the
+ * option bytes would drop it; F4 level 2: they cannot change), else what
+ * the controller reported.
+ */
+int stm32_flash_wrp_boot(void);
+#endif
+
 /* flash.c: helpers the flash drivers share (linked into the SDK too) */
 
 /** Read callback: flash is memory-mapped. Returns 0 or IAP_ERR_FAULT. */

@@ -28,6 +28,11 @@
 #define EMU_PPB_BASE	0xE0000000u
 #define EMU_PPB_SIZE	0x00100000u
 
+/* Option bytes: F1 at 0x1FFFF800 in the information block (16 bytes);
+ * F4 as the model keeps them (emu_flash.c). */
+#define EMU_OB_SIZE	 16u
+#define EMU_F1_OB_OFFSET 0x800u /* in the block at 0x1FFFF000 */
+
 #define EMU_PS_PER_S  1000000000000ull
 #define EMU_PS_PER_MS 1000000000ull
 #define EMU_PS_PER_US 1000000ull
@@ -77,6 +82,10 @@ struct emu_flashc {
 	uint32_t acr, cr, sr, ar, optcr;
 	int key_state;	      /* 1 after KEY1 */
 	int hard_locked;      /* a wrong key: locked until reset */
+	int opt_key_state;    /* FLASH_OPTKEYR: 1 after the first key */
+	int opt_hard_locked;  /* F4: a wrong option key, until reset */
+	uint32_t obr, wrpr;   /* F1: the option bytes loaded at reset */
+	uint32_t nwrp;	      /* F4: nWRP in force (bit n: sector n free) */
 	uint64_t busy_end_ps; /* the operation in progress ends */
 	uint32_t pend_sr;     /* SR bits set when it ends */
 	/* statistics since reset */
@@ -214,6 +223,7 @@ struct emu_opts {
 	const char *uart_input;
 	const char *layout_file; /* --layout: the firmware's layout.env */
 	const char *op_log;	 /* --op-log */
+	const char *ob_file;	 /* --option-bytes */
 	int save;
 	int run_app;
 	uint64_t run_app_ms; /* 0: until another limit */
@@ -310,6 +320,11 @@ struct emu {
 	struct emu_cut cut;
 	uint32_t code_lo, code_hi; /* flash changed under translated code */
 
+	/* The option bytes as stored (emu_flash.c, EMU_OB_SIZE bytes); they
+	 * load into the controller at every reset. */
+	uint8_t ob[16];
+	uint64_t wrp_refused; /* program/erase refused: write-protected */
+
 	/* outcome */
 	int exit_code; /* -1 while running */
 	int fault;
@@ -363,6 +378,12 @@ void emu_flashc_update(struct emu *e);
 int emu_cut_init(struct emu *e);
 void emu_cut_finish(struct emu *e);
 void emu_cut_report(const struct emu *e);
+int emu_ob_init(struct emu *e);
+int emu_ob_save(const struct emu *e);
+void emu_ob_report(const struct emu *e);
+void emu_ob_announce(const struct emu *e);
+uint8_t emu_ob_read(const struct emu *e, uint32_t off);
+void emu_ob_store(struct emu *e, uint32_t off, unsigned size, uint64_t value);
 
 /* emu_periph.c: the peripheral bus, RCC, GPIO, IWDG */
 void emu_periph_reset(struct emu *e, int power_on);

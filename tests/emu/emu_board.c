@@ -70,6 +70,26 @@ static const struct emu_board boards[] = {
 		.stkalign = 0,
 	},
 	{
+		.name = "bluepill-wrp",
+		.aliases = "f1-wrp",
+		.desc = "STM32F103C8 (Blue Pill), Cortex-M3, 64 KiB flash in "
+			"1 KiB pages, 20 KiB SRAM; a 16 KiB bootloader that "
+			"write-protects its pages",
+		.family = EMU_F1,
+		.cpu = UC_CPU_ARM_CORTEX_M3,
+		.cpuid = 0x411FC231u,
+		.idcode = 0x20036410u,
+		.flash_size = 0x10000u,
+		.page_size = 0x400u,
+		.ram_size = 0x5000u,
+		.app_addr = 0x08004400u,
+		.hsi_hz = 8000000u,
+		.hse_hz = 8000000u,
+		.lsi_hz = 40000u,
+		.max_sysclk_hz = 72000000u,
+		.stkalign = 0,
+	},
+	{
 		.name = "qemu-f1",
 		.aliases = "f100rb",
 		.desc = "STM32F100RB (QEMU stm32vldiscovery), Cortex-M3, "
@@ -146,6 +166,28 @@ static const struct emu_board boards[] = {
 		.ram_size = 0x20000u,
 		.ccm_size = 0x10000u,
 		.app_addr = 0x08020000u,
+		.hsi_hz = 16000000u,
+		.hse_hz = 8000000u,
+		.lsi_hz = 32000u,
+		.max_sysclk_hz = 168000000u,
+		.stkalign = 1,
+	},
+	{
+		.name = "f4disco-wrp",
+		.aliases = "f4-wrp",
+		.desc = "STM32F407VG (STM32F4DISCOVERY), Cortex-M4, 1 MiB "
+			"flash in 4x16K+64K+7x128K sectors, 128 KiB SRAM + "
+			"64 KiB CCM; a bootloader that write-protects its "
+			"sector",
+		.family = EMU_F4,
+		.cpu = UC_CPU_ARM_CORTEX_M4,
+		.cpuid = 0x410FC241u,
+		.idcode = 0x10076413u,
+		.flash_size = 0x100000u,
+		.page_size = 0,
+		.ram_size = 0x20000u,
+		.ccm_size = 0x10000u,
+		.app_addr = 0x08008000u,
 		.hsi_hz = 16000000u,
 		.hse_hz = 8000000u,
 		.lsi_hz = 32000u,

@@ -128,6 +128,11 @@ static void usage(FILE *out)
 	      "      --op-log FILE      one line per flash operation: index, "
 	      "kind,\n"
 	      "                         address, bytes\n"
+	      "      --option-bytes FILE  the option bytes at power-on "
+	      "(missing:\n"
+	      "                         as shipped, no protection); --save "
+	      "writes\n"
+	      "                         them back\n"
 	      "      --trace            every instruction and register access\n"
 	      "      --trace-io         peripheral register accesses\n"
 	      "      --trace-gpio       pin changes\n"
@@ -183,6 +188,7 @@ enum {
 	OPT_CUT_MODE,
 	OPT_CUT_SEED,
 	OPT_OP_LOG,
+	OPT_OPTION_BYTES,
 };
 
 static const struct option long_opts[] = {
@@ -212,6 +218,7 @@ static const struct option long_opts[] = {
 	{"cut-mode", required_argument, NULL, OPT_CUT_MODE},
 	{"cut-seed", required_argument, NULL, OPT_CUT_SEED},
 	{"op-log", required_argument, NULL, OPT_OP_LOG},
+	{"option-bytes", required_argument, NULL, OPT_OPTION_BYTES},
 	{"list-boards", no_argument, NULL, 'l'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -326,6 +333,9 @@ static int parse_args(int argc, char **argv, struct emu_opts *o, int *list)
 			break;
 		case OPT_OP_LOG:
 			o->op_log = optarg;
+			break;
+		case OPT_OPTION_BYTES:
+			o->ob_file = optarg;
 			break;
 		case 'l':
 			*list = 1;
@@ -691,6 +701,7 @@ static int reset(struct emu *e, const char *why, int power_on)
 	uc_reg_write(e->uc, UC_ARM_REG_PC, &pc);
 	emu_say(e, "reset (%s): SP 0x%08" PRIx32 ", PC 0x%08" PRIx32, why, sp,
 		pc);
+	emu_ob_announce(e);
 	return 0;
 }
 
@@ -836,6 +847,7 @@ static void report_end(struct emu *e)
 	}
 	emu_gpio_report(e);
 	emu_cut_report(e);
+	emu_ob_report(e);
 	if (e->violations) {
 		emu_say(e, "firmware rule violations: %" PRIu64, e->violations);
 	}
@@ -1137,7 +1149,7 @@ int main(int argc, char **argv)
 	if (e->ccm) {
 		fill_ram(e->ccm, e->b->ccm_size, RAM_SEED + 1u);
 	}
-	if (load_flash(e) || emu_cut_init(e)) {
+	if (load_flash(e) || emu_ob_init(e) || emu_cut_init(e)) {
 		return EMU_EXIT_ERROR;
 	}
 
@@ -1160,7 +1172,7 @@ int main(int argc, char **argv)
 	report_end(e);
 
 	rc = e->exit_code < 0 ? EMU_EXIT_ERROR : e->exit_code;
-	if (o.save && write_flash(e, o.flash_file)) {
+	if (o.save && (write_flash(e, o.flash_file) || emu_ob_save(e))) {
 		rc = EMU_EXIT_ERROR;
 	}
 	if (o.dump_file && write_flash(e, o.dump_file)) {

@@ -959,6 +959,9 @@ uint64_t emu_info_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
 			bytes[i] = (uint8_t)(a == size_reg ? kib : kib >> 8);
 		} else if (a >= uid && a < uid + 12u) {
 			bytes[i] = (uint8_t)(0x30u + (a - uid) * 7u);
+		} else if (e->b->family == EMU_F1 && a >= EMU_F1_OB_OFFSET &&
+			   a < EMU_F1_OB_OFFSET + EMU_OB_SIZE) {
+			bytes[i] = emu_ob_read(e, a - EMU_F1_OB_OFFSET);
 		} else {
 			bytes[i] = 0xFF;
 		}
@@ -971,10 +974,14 @@ void emu_info_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value,
 		    void *user)
 {
 	struct emu *e = user;
+	uint32_t o = (uint32_t)off;
 
 	(void)uc;
-	(void)size;
-	(void)value;
+	if (e->b->family == EMU_F1 && o >= EMU_F1_OB_OFFSET &&
+	    o < EMU_F1_OB_OFFSET + EMU_OB_SIZE) {
+		emu_ob_store(e, o - EMU_F1_OB_OFFSET, size, value);
+		return;
+	}
 	emu_violation(e, "write to system memory 0x%08" PRIx32,
 		      (e->b->family == EMU_F1 ? 0x1FFFF000u : 0x1FFF7000u) +
 			      (uint32_t)off);

@@ -8,7 +8,9 @@
  * semihosting (iap-emu --semihosting) with 0 or the number of the failed
  * check. Built per family: -DSELFTEST_F1 (RM0008) or -DSELFTEST_F4
  * (RM0090); the test feeds "ping\n" with --uart-input and expects
- * "dma tx ok" in the --uart-log.
+ * "dma tx ok" in the --uart-log. Started with the first flash unit
+ * write-protected (--option-bytes, test_wrp.sh), it also checks that the
+ * flash controller refuses to program or erase it.
  */
 #include <stdint.h>
 
@@ -38,6 +40,13 @@
 #define USART1_CR3 REG(USART1 + 0x14u)
 #define NVIC_ISER1 REG(0xE000E104u)
 
+#define FLASH_KEYR   REG(FLASH_R + 0x04u)
+#define FLASH_SR     REG(FLASH_R + 0x0Cu)
+#define FLASH_CR     REG(FLASH_R + 0x10u)
+#define FLASH_AR     REG(FLASH_R + 0x14u) /* F1 */
+#define FLASH_WRPERR (1u << 4)		  /* F1 WRPRTERR, F4 WRPERR */
+#define FLASH_BASE   0x08000000u
+
 #if defined(SELFTEST_F1)
 #define USART1	     0x40013800u
 #define CLOCKS_ON()  (REG(0x40021014u) |= 1u, REG(0x40021018u) |= 1u << 14)
@@ -48,6 +57,14 @@
 #define TXDMA_CR     REG(0x40020044u)
 #define TXDMA_GO     ((1u << 4) | (1u << 7) | 1u)    /* DIR MINC EN */
 #define TXDMA_DONE() (REG(0x40020000u) & (1u << 13)) /* TCIF4 */
+#define FLASH_R	     0x40022000u
+#define WRP_ON()     (!(REG(FLASH_R + 0x20u) & 1u)) /* WRPR: pages 0-3 */
+#define FLASH_PG     1u
+#define FLASH_ERASE  (1u << 1) /* PER, with AR */
+#define FLASH_STRT   (1u << 6)
+#define FLASH_LOCK   (1u << 7)
+#define FLASH_BSY    1u
+typedef uint16_t flash_unit; /* half-word programming */
 #elif defined(SELFTEST_F4)
 #define USART1	     0x40011000u
 #define CLOCKS_ON()  (REG(0x40023830u) |= 1u << 22, REG(0x40023844u) |= 1u << 4)
@@ -58,6 +75,14 @@
 #define TXDMA_MAR    REG(0x400264C4u)
 #define TXDMA_GO     ((4u << 25) | (1u << 10) | (1u << 6) | 1u)
 #define TXDMA_DONE() (REG(0x40026404u) & (1u << 27)) /* TCIF7 */
+#define FLASH_R	     0x40023C00u
+#define WRP_ON()     (!(REG(FLASH_R + 0x14u) & (1u << 16))) /* nWRP0 */
+#define FLASH_PG     (1u | (2u << 8))			    /* PSIZE x32 */
+#define FLASH_ERASE  ((1u << 1) | (2u << 8))		    /* SER, SNB 0 */
+#define FLASH_STRT   (1u << 16)
+#define FLASH_LOCK   (1u << 31)
+#define FLASH_BSY    (1u << 16)
+typedef uint32_t flash_unit;
 #else
 #error "build with -DSELFTEST_F1 or -DSELFTEST_F4"
 #endif
@@ -229,6 +254,38 @@ static void usart_checks(void)
 	check((USART1_SR & (1u << 4)) != 0, 16);
 }
 
+/* 17-20: the first flash unit is write-protected: a program (of zeros,
+ * which the F1 takes even over data) and an erase set the error flag and
+ * leave it as it was. */
+static void wrp_checks(void)
+{
+	volatile flash_unit *cell = (volatile flash_unit *)FLASH_BASE;
+	flash_unit before = *cell;
+	uint32_t reset = REG(FLASH_BASE + 4u);
+
+	FLASH_KEYR = 0x45670123u;
+	FLASH_KEYR = 0xCDEF89ABu;
+	FLASH_SR = FLASH_WRPERR;
+	FLASH_CR = FLASH_PG;
+	*cell = 0;
+	while (FLASH_SR & FLASH_BSY) {
+	}
+	check((FLASH_SR & FLASH_WRPERR) != 0, 17);
+	check(*cell == before, 18);
+	FLASH_SR = FLASH_WRPERR;
+	FLASH_CR = FLASH_ERASE;
+#if defined(SELFTEST_F1)
+	FLASH_AR = FLASH_BASE;
+#endif
+	FLASH_CR = FLASH_ERASE | FLASH_STRT;
+	while (FLASH_SR & FLASH_BSY) {
+	}
+	check((FLASH_SR & FLASH_WRPERR) != 0, 19);
+	check(REG(FLASH_BASE + 4u) == reset && *cell == before, 20);
+	FLASH_SR = FLASH_WRPERR;
+	FLASH_CR = FLASH_LOCK;
+}
+
 void Reset_Handler(void)
 {
 	for (uint32_t *p = _sbss; p < _ebss; p++) {
@@ -322,6 +379,9 @@ int main(void)
 	}
 	check(ticks == t0, 11);
 	check(misaligned == 0, 12);
+	if (WRP_ON()) {
+		wrp_checks();
+	}
 	semihost_exit(0);
 	return 0;
 }
