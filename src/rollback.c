@@ -129,6 +129,17 @@ static int tail_erased(const uint8_t *p, uint32_t esize)
 	return all == IAP_FLASH_ERASED;
 }
 
+/* len bytes of buf all erased, a word at a time (len a multiple of 8). */
+static int all_erased(const uint8_t *buf, uint32_t len)
+{
+	uint32_t all = 0xFFFFFFFFu;
+
+	for (uint32_t i = 0; i < len; i += 4) {
+		all &= iap_get_le32(&buf[i]);
+	}
+	return all == 0xFFFFFFFFu;
+}
+
 static int scan_sector(const struct iap_flash *f, const struct region *r,
 		       uint32_t idx, struct sector_scan *s)
 {
@@ -153,6 +164,10 @@ static int scan_sector(const struct iap_flash *f, const struct region *r,
 			      n * r->esize);
 		if (err) {
 			return err;
+		}
+		if (all_erased(buf, n * r->esize)) {
+			slot += n; /* the log's erased tail: nothing to decode */
+			continue;
 		}
 		for (uint32_t i = 0; i < n; i++, slot++) {
 			const uint8_t *e = &buf[i * r->esize];
