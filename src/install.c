@@ -494,8 +494,16 @@ static int swap_start(const struct iap_flash *f, const struct iap_layout *l,
 		      uint32_t buf_size)
 {
 	uint32_t a = s->to_app.image_size, b = s->to_stage.image_size;
+	uint32_t room =
+		l->app_size < l->stage_size ? l->app_size : l->stage_size;
 	int err;
 
+	/* Each image goes to the other slot: a record whose size does not
+	 * fit (written from outside; the loader never writes one) would
+	 * carry the swap past the slots. Nothing is written. */
+	if (a > room || b > room) {
+		return IAP_ERR_FBIG;
+	}
 	s->op = op;
 	s->count = swap_count(f, l, a > b ? a : b);
 	err = journal_begin(f, l, s);

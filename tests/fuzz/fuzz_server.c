@@ -1,26 +1,43 @@
 /*
  * libFuzzer target: the command handler (iap_server_init/_input) on the
- * simulator's NOR flash (port/sim, boards f103c8 and f103cb-swap), driven
- * by a sequence of requests the harness builds from the input and frames
- * with valid CRCs (iap_frame_encode).
+ * simulator's NOR flash (port/sim, boards f103c8, f103cb-swap and the
+ * trusted f103cb-secure), driven by a sequence of requests the harness
+ * builds from the input and frames with valid CRCs (iap_frame_encode).
  *
  * Input: byte 0 bit 0 the board (f103c8 / f103cb-swap), bit 1 a valid
- * image installed before; then operations, one byte each plus arguments:
+ * image installed before, bit 2 the board f103cb-secure instead with a
+ * trust (the sample key table, keys/sample_keys.c) and bit 3
+ * IAP_TRUST_F_BOOT_SIG in it; then operations, one byte each plus
+ * arguments:
  *   op % 12: 0 INFO, 1 START (slot op bit 4; flags, image size, header
  *   mutation and seed from the input; the image and its LZSS stream are
  *   made by the harness), 2 WRITE (offset mode, length, corruption), 3
  *   FINISH, 4 BOOT (ends the sequence when answered as such), 5 ABORT, 6
  *   HASH, 7 a raw request (cmd, length, bytes), 8 the last frame again,
  *   9 BAUD, 10 junk bytes then a line idle, 11 INFO.
+ * On the trusted board START takes one more byte after the seed: bits 0-1
+ * the signature (0 signed by the sample key after the header mutation, 1
+ * signed before it, 2 none, 3 signed then one signature bit flipped),
+ * bits 2-3 the security counter, 4-7 which bit. The preinstalled image is
+ * signed, counter 1. Mutation 5 (raw header bytes from the input) is how
+ * the seeds bring headers signed by gen_seeds.
  *
  * Invariants: the server programs and erases only inside the app slot,
  * the stage slot, the meta and stage meta regions (every call of the flash
- * it is given is checked); every request that fits the payload buffer is
- * answered exactly once with its seq and cmd | RESP and a status <= 0;
- * afterwards every committed meta record (app and stage) describes bytes
+ * it is given is checked; the harness's own boot decision may raise the
+ * anti-rollback record); every request that fits the payload buffer is
+ * answered exactly once with its seq and cmd | RESP and a status <= 0.
+ * A sequence ending in a BOOT after a staged upload then runs the install
+ * (iap_install(), as the loader does), which may also write the scratch,
+ * the journal and the anti-rollback record, never the bootloader.
+ * Afterwards every committed meta record (app and stage) describes bytes
  * whose SHA-256 is the record's, and the boot decision only boots an image
- * whose SHA-256, recomputed over the slot, is the header's.
+ * whose SHA-256, recomputed over the slot, is the header's. On the trusted
+ * board, also: every committed record (app and stage) passes
+ * iap_image_check_sig() against the trust, and an image the decision
+ * boots passes it and its counter is not below iap_rollback_read().
  */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,13 +45,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#define FUZZ_IMG_SIGN 1
 #include "fuzz.h"
+#include "fuzz_img.h"
 #include "iap/iap_boot.h"
 #include "iap/iap_err.h"
 #include "iap/iap_image.h"
+#include "iap/iap_install.h"
+#include "iap/iap_keys.h"
 #include "iap/iap_proto.h"
+#include "iap/iap_rollback.h"
 #include "iap/iap_server.h"
 #include "iap/iap_sha256.h"
+#include "iap/iap_trust.h"
 #include "lzss_enc.h"
 #include "sim.h"
 
@@ -47,9 +70,16 @@
 #define MAX_OPS	  64u
 
 /* The flash the server gets: every program and erase checked. */
+enum {
+	G_SERVER = 0,  /* the slots and their meta regions */
+	G_DECIDE = 1,  /* + the anti-rollback record (a raise) */
+	G_INSTALL = 2, /* + scratch, journal, anti-rollback record */
+};
+
 struct guard {
 	const struct iap_flash *raw;
 	const struct iap_layout *l;
+	int who; /* G_* */
 };
 
 static int inside(uint32_t addr, uint32_t len, uint32_t base, uint32_t size)
@@ -58,8 +88,19 @@ static int inside(uint32_t addr, uint32_t len, uint32_t base, uint32_t size)
 	       addr - base <= size - len;
 }
 
-static int allowed(const struct iap_layout *l, uint32_t addr, uint32_t len)
+static int allowed(const struct guard *g, uint32_t addr, uint32_t len)
 {
+	const struct iap_layout *l = g->l;
+
+	if (g->who != G_SERVER &&
+	    inside(addr, len, l->rollback_addr, l->rollback_size)) {
+		return 1;
+	}
+	if (g->who == G_INSTALL &&
+	    (inside(addr, len, l->scratch_addr, l->scratch_size) ||
+	     inside(addr, len, l->journal_addr, l->journal_size))) {
+		return 1;
+	}
 	return inside(addr, len, l->app_addr, l->app_size) ||
 	       inside(addr, len, l->meta_addr, l->meta_size) ||
 	       inside(addr, len, l->stage_addr, l->stage_size) ||
@@ -77,7 +118,7 @@ static int g_prog(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 {
 	struct guard *g = ctx;
 
-	if (!allowed(g->l, addr, len)) {
+	if (!allowed(g, addr, len)) {
 		fprintf(stderr, "program outside the slots: %08x + %u\n",
 			(unsigned)addr, (unsigned)len);
 		abort();
@@ -91,7 +132,7 @@ static int g_erase(void *ctx, uint32_t addr)
 	uint32_t start, ssize;
 
 	if (iap_flash_sector(g->raw, addr, &start, &ssize) == 0) {
-		if (start != addr || !allowed(g->l, addr, ssize)) {
+		if (start != addr || !allowed(g, addr, ssize)) {
 			fprintf(stderr, "erase outside the slots: %08x\n",
 				(unsigned)addr);
 			abort();
@@ -142,12 +183,19 @@ struct board {
 	int open;
 };
 
-static struct board boards[2];
+#define B_SECURE 2
+
+static struct board boards[3];
 static uint8_t slot_buf[SLOT_MAX];
+
+/* The trusted board's layout: f103cb-secure with the sample key table. */
+static struct iap_trust trust;
+static struct iap_layout trusted_layout;
 
 static const struct iap_flash *board_flash(int i)
 {
-	static const char *names[2] = {"f103c8", "f103cb-swap"};
+	static const char *names[3] = {"f103c8", "f103cb-swap",
+				       "f103cb-secure"};
 	struct board *bd = &boards[i];
 	char path[] = "/tmp/iapfuzz-XXXXXX";
 	int fd;
@@ -159,32 +207,19 @@ static const struct iap_flash *board_flash(int i)
 		CHECK(fd >= 0);
 		close(fd);
 		CHECK(sim_flash_open(&bd->sf, bd->b, path) == 0);
-		unlink(path); /* the simulator keeps it open */
+		unlink(path);
+		/* Nobody reads the file back: its write-through copy of every
+		 * flash operation goes nowhere. */
+		close(bd->sf.fd);
+		bd->sf.fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		CHECK(bd->sf.fd >= 0);
 		bd->open = 1;
 	}
 	return &bd->sf.ops;
 }
 
-static void make_image(const struct iap_layout *l, uint8_t *img, uint32_t size,
-		       uint32_t seed, struct iap_image_hdr *h)
-{
-	uint32_t x = seed * 2654435761u + 1u;
-
-	for (uint32_t i = 0; i < size; i++) {
-		x = x * 1103515245u + 12345u;
-		img[i] = (uint8_t)(x >> 16);
-	}
-	if (size >= 8) {
-		iap_put_le32(&img[0], l->ram_addr + l->ram_size);
-		iap_put_le32(&img[4],
-			     (l->app_addr + (size > 0x200 ? 0x200 : 8)) | 1u);
-	}
-	memset(h, 0, sizeof(*h));
-	h->image_size = size;
-	h->load_addr = l->app_addr;
-	h->version.major = 1;
-	iap_sha256(img, size, h->sha256);
-}
+/* fuzz_img.h: the same bytes gen_seeds makes for the signed seeds. */
+#define make_image fuzz_make_image
 
 static void install(const struct iap_flash *f, const struct iap_layout *l)
 {
@@ -192,6 +227,10 @@ static void install(const struct iap_flash *f, const struct iap_layout *l)
 	struct iap_image_hdr h;
 
 	make_image(l, img, sizeof(img), 7, &h);
+	if (l->trust) {
+		h.security_counter = 1;
+		fuzz_sign(&h);
+	}
 	CHECK(iap_flash_erase_span(f, l->meta_addr, l->meta_size) == 0);
 	CHECK(iap_flash_erase_span(f, l->app_addr, sizeof(img)) == 0);
 	CHECK(f->prog(f->ctx, l->app_addr, img, sizeof(img)) == 0);
@@ -215,13 +254,16 @@ static void check_flash(const struct iap_flash *f, const struct iap_layout *l)
 	struct iap_boot_decision dec;
 	struct iap_image_hdr h;
 	uint8_t scratch[256];
+	uint32_t record = 0;
 
 	if (iap_image_read_record(f, l->meta_addr, &h) == 0) {
 		CHECK(slot_matches(f, l->app_addr, l->app_size, &h));
+		CHECK(iap_image_check_sig(&h, l->trust) == 0);
 	}
 	if (l->stage_meta_size &&
 	    iap_image_read_record(f, l->stage_meta_addr, &h) == 0) {
 		CHECK(slot_matches(f, l->stage_addr, l->stage_size, &h));
+		CHECK(iap_image_check_sig(&h, l->trust) == 0);
 	}
 	CHECK(iap_boot_decide(f, l, LOADER, 0, scratch, sizeof(scratch),
 			      &dec) == 0);
@@ -229,6 +271,11 @@ static void check_flash(const struct iap_flash *f, const struct iap_layout *l)
 		CHECK(dec.app_valid);
 		CHECK(slot_matches(f, l->app_addr, l->app_size, &dec.hdr));
 		CHECK(dec.hdr.load_addr == l->app_addr);
+		/* Open layouts: trust NULL, always 0. */
+		CHECK(iap_image_check_sig(&dec.hdr, l->trust) == 0);
+		CHECK(iap_rollback_read(f, l->rollback_addr, l->rollback_size,
+					&record) == 0);
+		CHECK(dec.hdr.security_counter >= record);
 	}
 }
 
@@ -261,6 +308,7 @@ struct session {
 
 struct rig {
 	struct iap_server srv;
+	int trusted;
 	struct iap_server_cfg cfg;
 	struct host host;
 	const struct iap_layout *l;
@@ -307,9 +355,15 @@ static void op_start(struct rig *r, struct in *in, uint8_t op)
 	uint8_t flags = get8(in) & 0x0Fu;
 	uint8_t mut = get8(in);
 	uint16_t len = IAP_START_REQ_SIZE;
+	uint8_t sig;
 
 	ss->size = 8u + get16(in) % (IMG_MAX - 7u);
 	make_image(r->l, ss->img, ss->size, get8(in), &h);
+	sig = r->trusted ? get8(in) : 2u;
+	h.security_counter = (sig >> 2) & 3u;
+	if ((sig & 3u) == 1u) {
+		fuzz_sign(&h); /* the mutation below breaks it */
+	}
 	switch (mut & 7u) {
 	case 1:
 		h.sha256[mut % 32u] ^= 1u;
@@ -327,6 +381,12 @@ static void op_start(struct rig *r, struct in *in, uint8_t op)
 		break;
 	default:
 		break;
+	}
+	if ((sig & 3u) == 0u || (sig & 3u) == 3u) {
+		fuzz_sign(&h);
+	}
+	if ((sig & 3u) == 3u) {
+		h.signature[(sig >> 4) * 4u] ^= (uint8_t)(1u << (sig >> 5));
 	}
 	memset(r->payload, 0, sizeof(r->payload));
 	r->payload[0] = (op & 0x10u) ? IAP_SLOT_STAGE : IAP_SLOT_APP;
@@ -403,7 +463,8 @@ static void op_write(struct rig *r, struct in *in, uint32_t *cursor)
 	}
 }
 
-static void run(struct rig *r, struct in *in)
+/* Returns 1 when a BOOT was answered as such. */
+static int run(struct rig *r, struct in *in)
 {
 	uint32_t cursor = 0;
 	unsigned ops = 0;
@@ -426,7 +487,7 @@ static void run(struct rig *r, struct in *in)
 		case 4:
 			if (request(r, IAP_CMD_BOOT, NULL, 0) ==
 			    IAP_SERVER_BOOT) {
-				return;
+				return 1;
 			}
 			break;
 		case 5:
@@ -480,6 +541,7 @@ static void run(struct rig *r, struct in *in)
 			break;
 		}
 	}
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -491,29 +553,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iap_flash wf;
 	struct guard g;
 	struct in in = {data, size, 0};
-	int bi;
+	int bi, booted;
 
 	if (size < 1) {
 		return 0;
 	}
-	bi = data[0] & 1;
+	bi = (data[0] & 4u) ? B_SECURE : data[0] & 1;
 	in.i = 1;
 	raw = board_flash(bi);
 	r->l = &boards[bi].b->layout;
-	for (uint32_t a = iap_flash_base(raw);
-	     a < iap_flash_base(raw) + iap_flash_size(raw);) {
-		uint32_t start, ssize;
-
-		CHECK(iap_flash_sector(raw, a, &start, &ssize) == 0);
-		CHECK(raw->erase(raw->ctx, a) == 0);
-		a += ssize;
+	r->trusted = bi == B_SECURE;
+	if (r->trusted) {
+		trust.keys = iap_keys;
+		trust.key_count = iap_key_count;
+		trust.flags = (data[0] & 8u) ? IAP_TRUST_F_BOOT_SIG : 0u;
+		trusted_layout = *r->l;
+		trusted_layout.trust = &trust;
+		r->l = &trusted_layout;
 	}
+	/* The whole chip erased (as sector erases would leave it). */
+	memset(boards[bi].sf.mem, IAP_FLASH_ERASED, boards[bi].sf.size);
+	memset(boards[bi].sf.written, 0, boards[bi].sf.size / raw->write_size);
 	if (data[0] & 2u) {
 		install(raw, r->l);
 	}
 
 	g.raw = raw;
 	g.l = r->l;
+	g.who = G_DECIDE;
 	wf = *raw;
 	wf.ctx = &g;
 	wf.read = g_read;
@@ -548,9 +615,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      sizeof(r->scratch), &dec) == 0);
 	CHECK(iap_server_init(&r->srv, &r->cfg, dec.app_valid,
 			      dec.app_valid ? &dec.hdr : NULL) == 0);
-	run(r, &in);
+	g.who = G_SERVER;
+	booted = run(r, &in);
 	free(r->ss.z);
 	r->ss.z = NULL;
+	if (booted && r->srv.staged) {
+		/* What the loader does after BOOT of a staged image. */
+		struct iap_boot_record rec;
+
+		int err;
+
+		g.who = G_INSTALL;
+		err = iap_install(&wf, r->l, LOADER, r->scratch,
+				  sizeof(r->scratch), &rec);
+		if (getenv("IAP_FUZZ_TRACE")) {
+			fprintf(stderr, "install: %d, event %u error %d\n", err,
+				rec.event, rec.err);
+		}
+	}
 	check_flash(raw, r->l);
 	return 0;
 }

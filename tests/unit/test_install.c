@@ -600,6 +600,47 @@ static void test_swap_revert_impossible(void **state)
 	swap_done(&x);
 }
 
+/*
+ * An installed record whose size is over the slot (CRC right, written from
+ * outside the loader) must not size a swap: the swap used to run past the
+ * slots, erasing the stage meta and its own journal (fuzz_install).
+ */
+static void test_swap_oversize_record(void **state)
+{
+	static const char *boards[] = {"f103cb-move", "f103cb-swap",
+				       "f103cb-secure"};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++) {
+		static uint8_t old[3000], img[3500];
+		struct iap_image_hdr ho, h;
+		struct iap_boot_record rec;
+		struct dev d;
+		uint64_t ops;
+
+		dev_open(&d, boards[i]);
+		make_image(d.layout, old, sizeof(old), 61, &ho, 1, 0);
+		make_image(d.layout, img, sizeof(img), 62, &h, 2, 0);
+		dev_install(&d, old, &ho);
+		ho.image_size = d.layout->app_size + 1024u;
+		assert_int_equal(iap_flash_erase_span(d.flash,
+						      d.layout->meta_addr,
+						      d.layout->meta_size),
+				 0);
+		assert_int_equal(iap_image_write_meta(d.flash, d.layout, &ho),
+				 0);
+		stage(&d, img, &h);
+		ops = d.sf.ops_done;
+		assert_int_equal(install(&d, &rec), IAP_ERR_FBIG);
+		assert_int_equal(rec.event, IAP_EVENT_INSTALL_FAILED);
+		assert_int_equal(rec.err, IAP_ERR_FBIG);
+		assert_int_equal(d.sf.ops_done, ops);
+		assert_int_equal(iap_stage_state(d.flash, d.layout, NULL),
+				 IAP_STAGE_PENDING);
+		dev_close(&d);
+	}
+}
+
 /* A journal start record that does not check out starts nothing. */
 static void test_swap_journal_garbage(void **state)
 {
@@ -748,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_swap_onto_empty),
 		cmocka_unit_test(test_swap_revert_impossible),
 		cmocka_unit_test(test_swap_journal_garbage),
+		cmocka_unit_test(test_swap_oversize_record),
 		cmocka_unit_test(test_confirm_rules),
 		cmocka_unit_test(test_swap_layout_rules),
 	};
