@@ -166,7 +166,8 @@ static int scan_sector(const struct iap_flash *f, const struct region *r,
 			return err;
 		}
 		if (all_erased(buf, n * r->esize)) {
-			slot += n; /* the log's erased tail: nothing to decode */
+			/* The log's erased tail: nothing to decode. */
+			slot += n;
 			continue;
 		}
 		for (uint32_t i = 0; i < n; i++, slot++) {

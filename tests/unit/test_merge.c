@@ -527,8 +527,8 @@ static void test_merge_app_refused(void **state)
 	assert_int_equal(iap_file_save(tp("sig.iap"), &h, p, err, sizeof(err)),
 			 0);
 	free(p);
-	EXPECT_REFUSED("unknown signature type 2", "--boot", tp("boot.bin"), "--app",
-		       tp("sig.iap"), "--layout", "f103c8");
+	EXPECT_REFUSED("unknown signature type 2", "--boot", tp("boot.bin"),
+		       "--app", tp("sig.iap"), "--layout", "f103c8");
 
 	EXPECT_REFUSED("nothere.iap: cannot open", "--boot", tp("boot.bin"),
 		       "--app", tp("nothere.iap"), "--layout", "f103c8");

@@ -54,7 +54,8 @@
 #define IAP_LAYOUT_RAM_SIZE    0x5000
 #define IAP_LAYOUT_NOINIT_SIZE 16
 
-#define IAP_LAYOUT_BOARD_ID 0x0103CB00 /* images for any board (0) or this one */
+/* Images for any board (0) or this one. */
+#define IAP_LAYOUT_BOARD_ID 0x0103CB00
 
 /* Flash geometry as struct iap_flash_region initialisers: addr, size, count */
 /* clang-format off */

@@ -16,7 +16,7 @@
  *   0x0800C000  stage meta   sector 3       16 KiB
  *   0x08010000  journal      sector 4       64 KiB
  *   0x08020000  application  sectors 5-6   256 KiB  VTOR = 0x08020000
- *   0x08060000  scratch      sector 7      128 KiB  the sector the app moves into
+ *   0x08060000  scratch      sector 7      128 KiB  the app moves up into it
  *   0x08080000  stage        sectors 8-9   256 KiB
  *   0x080C0000  rollback     sectors 10-11 256 KiB  anti-rollback record
  */
@@ -56,7 +56,8 @@
 #define IAP_LAYOUT_RAM2_ADDR 0x10000000
 #define IAP_LAYOUT_RAM2_SIZE 0x10000
 
-#define IAP_LAYOUT_BOARD_ID 0x0407F400 /* images for any board (0) or this one */
+/* Images for any board (0) or this one. */
+#define IAP_LAYOUT_BOARD_ID 0x0407F400
 
 /* Flash geometry as struct iap_flash_region initialisers: addr, size, count */
 /* clang-format off */
