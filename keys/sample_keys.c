@@ -4,6 +4,8 @@
  */
 #include "iap/iap_keys.h"
 
+/* Eight key bytes a row, as written: */
+/* clang-format off */
 const struct iap_pubkey iap_keys[] = {
 	/* key id 1: keys/sample.pub.pem (the SAMPLE key: development only) */
 	{0x00000001u,
@@ -13,5 +15,6 @@ const struct iap_pubkey iap_keys[] = {
 	  0xe0, 0x20, 0xf8, 0x35, 0xb0, 0x87, 0x6d, 0x4b,
 	  0x90, 0x85, 0xf6, 0x82, 0xe9, 0xb8, 0x80, 0x6c}},
 };
+/* clang-format on */
 
 const unsigned int iap_key_count = 1u;

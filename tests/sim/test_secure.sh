@@ -34,6 +34,12 @@ K2=$(hexkey k2.pem)
 K3=$(hexkey k3.pem)
 [ ${#K2} -eq 64 ] && [ ${#K3} -eq 64 ] || fail "raw keys: '$K2' '$K3'"
 TRUST=(--trust-sample --trust-key "2:$K2" --trust-key "3:$K3")
+# The committed sample table is what iap export-key writes for the key.
+(cd "$SRC" && "$IAP" export-key --pub keys/sample.pub.pem --key-id 1 \
+	-o "$D/sample_keys.c" >/dev/null 2>&1) || fail "export-key of the sample key"
+cmp -s "$D/sample_keys.c" "$SRC/keys/sample_keys.c" ||
+	fail "keys/sample_keys.c is not what iap export-key writes (make it again, keys/README.md)"
+ok "keys/sample_keys.c is iap export-key's output for keys/sample.pub.pem"
 
 # img NAME VERSION COUNTER [pack options]: a signed image (the sample key
 # unless the options give --key/--key-id).

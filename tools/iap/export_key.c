@@ -79,6 +79,8 @@ static void emit(FILE *f, const struct expkey *keys, unsigned n)
 		   " */\n"
 		   "#include \"iap/iap_keys.h\"\n"
 		   "\n"
+		   "/* Eight key bytes a row, as written: */\n"
+		   "/* clang-format off */\n"
 		   "const struct iap_pubkey iap_keys[] = {\n");
 	for (unsigned i = 0; i < n; i++) {
 		fprintf(f, "\t/* key id %u: ", keys[i].key_id);
@@ -104,7 +106,10 @@ static void emit(FILE *f, const struct expkey *keys, unsigned n)
 		}
 		fprintf(f, "}},\n");
 	}
-	fprintf(f, "};\n\nconst unsigned int iap_key_count = %uu;\n", n);
+	fprintf(f,
+		"};\n/* clang-format on */\n\n"
+		"const unsigned int iap_key_count = %uu;\n",
+		n);
 }
 
 static int export_keys(const char *out, struct expkey *keys, unsigned n)
